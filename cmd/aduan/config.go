@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"aduan/bot/telegram"
+	"aduan/flows"
+)
+
+// fileConfig is config.yaml as written. Every scalar key can be overridden
+// by ADUAN_<KEY> with dots as underscores.
+type fileConfig struct {
+	DataDir       string `mapstructure:"data_dir"`
+	TicketPrefix  string `mapstructure:"ticket_prefix"`
+	Timezone      string `mapstructure:"timezone"`
+	LogLevel      string `mapstructure:"log_level"`
+	Coordinator   string `mapstructure:"coordinator"`
+	ShowAdminName bool   `mapstructure:"show_admin_name"`
+	MaxPhotos     int    `mapstructure:"max_photos"`
+	Description   struct {
+		MinChars int `mapstructure:"min_chars"`
+		MaxChars int `mapstructure:"max_chars"`
+	} `mapstructure:"description"`
+	Telegram struct {
+		Token        string        `mapstructure:"token"`
+		APIURL       string        `mapstructure:"api_url"`
+		AdminChatID  int64         `mapstructure:"admin_chat_id"`
+		AdminUserIDs []int64       `mapstructure:"admin_user_ids"`
+		PollTimeout  time.Duration `mapstructure:"poll_timeout"`
+	} `mapstructure:"telegram"`
+	Offices []struct {
+		ID             string `mapstructure:"id"`
+		Name           string `mapstructure:"name"`
+		TelegramChatID int64  `mapstructure:"telegram_chat_id"`
+	} `mapstructure:"offices"`
+	Categories []struct {
+		ID               string `mapstructure:"id"`
+		Label            string `mapstructure:"label"`
+		Office           string `mapstructure:"office"`
+		PhotoRequired    bool   `mapstructure:"photo_required"`
+		LocationRequired bool   `mapstructure:"location_required"`
+	} `mapstructure:"categories"`
+	Texts map[string]string `mapstructure:"texts"`
+}
+
+// defaults are the values of keys the file may leave out. Each is also
+// where the environment can override it.
+var defaults = map[string]any{
+	"data_dir":                "./data",
+	"ticket_prefix":           "ADU",
+	"timezone":                "Asia/Jakarta",
+	"log_level":               "info",
+	"coordinator":             "diskominfo",
+	"show_admin_name":         false,
+	"max_photos":              5,
+	"description.min_chars":   15,
+	"description.max_chars":   2000,
+	"telegram.token":          "",
+	"telegram.api_url":        "https://api.telegram.org",
+	"telegram.admin_chat_id":  0,
+	"telegram.admin_user_ids": []int64{},
+	"telegram.poll_timeout":   "30s",
+}
+
+// appConfig is the checked configuration the program runs with.
+type appConfig struct {
+	DataDir  string
+	Location *time.Location
+	LogLevel string
+	Telegram struct {
+		Token       string
+		APIURL      string
+		PollTimeout time.Duration
+	}
+	Flows flows.Config
+}
+
+// configPath picks the config file: the -config flag, else ADUAN_CONFIG,
+// else ./config.yaml.
+func configPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := os.Getenv("ADUAN_CONFIG"); p != "" {
+		return p
+	}
+	return "config.yaml"
+}
+
+// loadConfig reads and checks the config file with its environment
+// overrides. Errors name the key at fault.
+func loadConfig(path string) (*appConfig, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	v.SetEnvPrefix("ADUAN")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.SetDefault(k, defaults[k])
+		if err := v.BindEnv(k); err != nil {
+			return nil, fmt.Errorf("bind %s: %w", k, err)
+		}
+	}
+	if err := v.ReadInConfig(); err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			return nil, fmt.Errorf("config file %s: %w (choose the file with -config PATH or ADUAN_CONFIG)", path, pathErr.Err)
+		}
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	var fc fileConfig
+	err := v.UnmarshalExact(&fc, func(dc *mapstructure.DecoderConfig) {
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return fc.check()
+}
+
+// check turns the file's values into the running config, or an error that
+// names the key at fault.
+func (fc *fileConfig) check() (*appConfig, error) {
+	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel}
+	if strings.TrimSpace(fc.DataDir) == "" {
+		return nil, errors.New("data_dir: must not be empty")
+	}
+	loc, err := time.LoadLocation(fc.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %q is not a time zone (e.g. Asia/Jakarta): %w", fc.Timezone, err)
+	}
+	ac.Location = loc
+	switch fc.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("log_level: %q must be debug, info, warn or error", fc.LogLevel)
+	}
+	tgc := fc.Telegram
+	if tgc.Token != "" && !strings.Contains(tgc.Token, ":") {
+		return nil, errors.New("telegram.token: does not look like a bot token (123456:ABC…, from @BotFather)")
+	}
+	if !strings.HasPrefix(tgc.APIURL, "http://") && !strings.HasPrefix(tgc.APIURL, "https://") {
+		return nil, fmt.Errorf("telegram.api_url: %q must start with http:// or https://", tgc.APIURL)
+	}
+	if tgc.PollTimeout < time.Second || tgc.PollTimeout > 5*time.Minute {
+		return nil, fmt.Errorf("telegram.poll_timeout: %s must be between 1s and 5m", tgc.PollTimeout)
+	}
+	ac.Telegram.Token, ac.Telegram.APIURL, ac.Telegram.PollTimeout = tgc.Token, tgc.APIURL, tgc.PollTimeout
+
+	f := &ac.Flows
+	f.TicketPrefix = fc.TicketPrefix
+	f.Coordinator = fc.Coordinator
+	f.ShowAdminName = fc.ShowAdminName
+	f.MaxPhotos = fc.MaxPhotos
+	f.DescriptionMin, f.DescriptionMax = fc.Description.MinChars, fc.Description.MaxChars
+	if tgc.AdminChatID != 0 {
+		f.CoordinatorChats = []flows.Chat{telegram.MakeChat(tgc.AdminChatID)}
+	}
+	if len(tgc.AdminUserIDs) > 0 {
+		f.AdminUsers = map[string]bool{}
+		for _, id := range tgc.AdminUserIDs {
+			f.AdminUsers["telegram:"+strconv.FormatInt(id, 10)] = true
+		}
+	}
+	for _, o := range fc.Offices {
+		office := flows.Office{ID: o.ID, Name: o.Name}
+		if o.TelegramChatID != 0 {
+			office.Chats = []flows.Chat{telegram.MakeChat(o.TelegramChatID)}
+		}
+		f.Offices = append(f.Offices, office)
+	}
+	for _, k := range fc.Categories {
+		f.Categories = append(f.Categories, flows.Category{ID: k.ID, Label: k.Label, Office: k.Office,
+			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired})
+	}
+	f.Texts = flows.DefaultTexts()
+	textKeys := make([]string, 0, len(fc.Texts))
+	for k := range fc.Texts {
+		textKeys = append(textKeys, k)
+	}
+	sort.Strings(textKeys)
+	for _, k := range textKeys {
+		if err := f.Texts.Set(k, fc.Texts[k]); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return ac, nil
+}

@@ -1,0 +1,312 @@
+package flows
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AdminInput is one message in an admin chat, converted by its channel.
+type AdminInput struct {
+	Chat      Chat
+	UserID    string
+	UserName  string
+	MessageID string
+	// Text is the message text or a photo's caption.
+	Text   string
+	Photos []string
+	// ReplyTicket is the complaint of the post this message replies to, if
+	// it replies to one.
+	ReplyTicket string
+}
+
+// ParseCommand splits "/name@bot args" into a lower-case name and the
+// arguments. ok is false for text that is not a command.
+func ParseCommand(text string) (name, args string, ok bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") || len(text) < 2 {
+		return "", "", false
+	}
+	head, rest, _ := strings.Cut(text[1:], " ")
+	if i := strings.IndexAny(head, "\n\t"); i >= 0 {
+		rest = head[i+1:] + " " + rest
+		head = head[:i]
+	}
+	head, _, _ = strings.Cut(head, "@")
+	if head == "" {
+		return "", "", false
+	}
+	for _, r := range head {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return "", "", false
+		}
+	}
+	return strings.ToLower(head), strings.TrimSpace(rest), true
+}
+
+var ticketPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9]{0,9}-\d{4}-\d{6}\b`)
+
+// ticketIn finds a ticket number of this desk in a text, upper-cased.
+func (c *Config) ticketIn(text string) string {
+	for _, t := range ticketPattern.FindAllString(text, -1) {
+		t = strings.ToUpper(t)
+		if strings.HasPrefix(t, c.TicketPrefix+"-") {
+			return t
+		}
+	}
+	return ""
+}
+
+// adminCommands are the commands that act on a complaint.
+var adminCommands = map[string]bool{"proses": true, "selesai": true, "tolak": true, "teruskan": true, "catatan": true, "info": true}
+
+// AdminTicket says which complaint an admin message is about: a ticket
+// named in a command, or else the post it replies to. "" means none.
+func AdminTicket(cfg *Config, in AdminInput) string {
+	if name, args, ok := ParseCommand(in.Text); ok && adminCommands[name] {
+		if t := cfg.ticketIn(args); t != "" {
+			return t
+		}
+	}
+	return in.ReplyTicket
+}
+
+// Admin runs one admin message. cp is the complaint AdminTicket named, or
+// nil when there is none or it does not exist. Messages that are neither a
+// command nor a reply to a complaint are ignored: admins talk among
+// themselves in their chat.
+func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
+	a := &admin{cfg: cfg, t: &cfg.Texts, in: in, now: now}
+	name, args, isCmd := ParseCommand(in.Text)
+	switch {
+	case isCmd && (name == "bantuan" || name == "help" || name == "start"):
+		a.ack(fill(a.t.AdminHelp, "dinas", a.officeIDs()), "")
+		return a.outcome()
+	case isCmd && !adminCommands[name]:
+		return a.outcome()
+	case !isCmd && in.ReplyTicket == "":
+		return a.outcome()
+	}
+	if !cfg.AdminAllowed(in.Chat.Channel, in.UserID) {
+		a.ack(a.t.AdminNotAllowed, "")
+		return a.outcome()
+	}
+	ticket := AdminTicket(cfg, in)
+	switch {
+	case ticket == "":
+		a.ack(fill(a.t.AdminNoTicket, "tiket", TicketNumber(cfg.TicketPrefix, now.Year(), 123)), "")
+		return a.outcome()
+	case cp == nil:
+		a.ack(fill(a.t.AdminUnknownTicket, "tiket", ticket), "")
+		return a.outcome()
+	case !cfg.mayAct(in.Chat, cp):
+		a.ack(fill(a.t.AdminNotYours, "tiket", cp.Ticket, "dinas", cfg.OfficeName(cp.Office)), "")
+		return a.outcome()
+	}
+	c := cloneComplaint(*cp)
+	a.cp = &c
+	args = strings.TrimSpace(strings.Replace(args, ticket, "", 1))
+	if !isCmd {
+		a.relay()
+		return a.outcome()
+	}
+	switch name {
+	case "proses":
+		a.setStatus(StatusInProgress, "")
+	case "selesai":
+		a.setStatus(StatusResolved, args)
+	case "tolak":
+		if args == "" {
+			a.ack(a.t.AdminNeedReason, c.Ticket)
+			break
+		}
+		a.setStatus(StatusRejected, args)
+	case "teruskan":
+		a.forward(args)
+	case "catatan":
+		if args == "" {
+			a.ack(a.t.AdminNeedNote, c.Ticket)
+			break
+		}
+		a.entry(EntryNote, args, nil)
+		a.ack(fill(a.t.AdminNoteSaved, "tiket", c.Ticket), c.Ticket)
+	case "info":
+		a.info()
+	}
+	return a.outcome()
+}
+
+type admin struct {
+	cfg     *Config
+	t       *Texts
+	in      AdminInput
+	now     time.Time
+	cp      *Complaint
+	changed bool
+	out     []Message
+}
+
+func (a *admin) outcome() Outcome {
+	o := Outcome{Messages: a.out}
+	if a.changed {
+		o.Complaints = []Complaint{*a.cp}
+	}
+	return o
+}
+
+// ack answers in the admin chat, as a reply to the admin's message.
+func (a *admin) ack(text, ticket string) {
+	a.out = append(a.out, Message{To: a.in.Chat, Text: text, Ticket: ticket, ReplyToID: a.in.MessageID})
+}
+
+// toCitizen sends to the complaint's citizen; the admin chat hears if it
+// cannot be delivered.
+func (a *admin) toCitizen(text string, photos []string) {
+	a.out = append(a.out, Message{
+		To: a.cp.Citizen, Text: text, Photos: photos, Ticket: a.cp.Ticket,
+		OnFail: &Message{To: a.in.Chat, Text: fill(a.t.DeliveryFailed, "tiket", a.cp.Ticket), Ticket: a.cp.Ticket, ReplyToID: a.in.MessageID},
+	})
+}
+
+func (a *admin) entry(kind EntryKind, text string, photos []string) {
+	a.cp.Thread = append(a.cp.Thread, Entry{At: a.now, Kind: kind, Author: a.in.UserName, Text: text, Photos: photos})
+	a.cp.Updated = a.now
+	a.changed = true
+}
+
+func (a *admin) officeName() string { return a.cfg.OfficeName(a.cp.Office) }
+
+func (a *admin) officeIDs() string {
+	ids := make([]string, len(a.cfg.Offices))
+	for i, o := range a.cfg.Offices {
+		ids[i] = o.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// relay passes an admin's reply to the citizen.
+func (a *admin) relay() {
+	text := strings.TrimSpace(a.in.Text)
+	if text == "" && len(a.in.Photos) == 0 {
+		return
+	}
+	a.entry(EntryReply, text, a.in.Photos)
+	shown := text
+	if a.cfg.ShowAdminName && a.in.UserName != "" {
+		shown += "\n— " + a.in.UserName
+	}
+	a.toCitizen(fill(a.t.CitizenReply, "dinas", a.officeName(), "tiket", a.cp.Ticket, "pesan", shown), a.in.Photos)
+}
+
+// setStatus moves the complaint to a new status and tells the citizen.
+func (a *admin) setStatus(st Status, note string) {
+	c := a.cp
+	if c.Status == st {
+		a.ack(fill(a.t.AdminStatusSame, "tiket", c.Ticket, "status", string(st)), c.Ticket)
+		return
+	}
+	c.Status = st
+	a.entry(EntryStatus, strings.TrimSpace(string(st)+" "+note), nil)
+	vars := []string{"tiket", c.Ticket, "dinas", a.officeName(), "pesan", note, "catatan", ""}
+	if note != "" {
+		vars[7] = "\nCatatan: " + note
+	}
+	switch st {
+	case StatusInProgress:
+		a.toCitizen(fill(a.t.CitizenInProgress, vars...), nil)
+	case StatusResolved:
+		a.toCitizen(fill(a.t.CitizenResolved, vars...), nil)
+	case StatusRejected:
+		a.toCitizen(fill(a.t.CitizenRejected, vars...), nil)
+	}
+	a.ack(fill(a.t.AdminStatusSet, "tiket", c.Ticket, "status", string(st)), c.Ticket)
+}
+
+// forward hands the complaint to another office and posts it there.
+func (a *admin) forward(arg string) {
+	c := a.cp
+	if arg == "" {
+		a.ack(fill(a.t.AdminNeedOffice, "dinas", a.officeIDs()), c.Ticket)
+		return
+	}
+	var to Office
+	found := false
+	for _, o := range a.cfg.Offices {
+		if strings.EqualFold(arg, o.ID) || strings.EqualFold(arg, o.Name) {
+			to, found = o, true
+			break
+		}
+	}
+	switch {
+	case !found:
+		a.ack(fill(a.t.AdminUnknownOffice, "pesan", arg, "dinas", a.officeIDs()), c.Ticket)
+		return
+	case to.ID == c.Office:
+		a.ack(fill(a.t.AdminSameOffice, "tiket", c.Ticket, "dinas", to.Name), c.Ticket)
+		return
+	}
+	from := a.officeName()
+	c.Office = to.ID
+	a.entry(EntryForward, from+" → "+to.Name, nil)
+	a.toCitizen(fill(a.t.CitizenForwarded, "tiket", c.Ticket, "dinas", to.Name), nil)
+	a.out = append(a.out, postComplaint(a.cfg, c, from)...)
+	if !containsChat(a.cfg.OfficeChats(to.ID), a.in.Chat) {
+		a.ack(fill(a.t.AdminForwarded, "tiket", c.Ticket, "dinas", to.Name), c.Ticket)
+	}
+}
+
+// info posts the whole complaint with its thread.
+func (a *admin) info() {
+	c := a.cp
+	var b strings.Builder
+	for _, e := range c.Thread {
+		b.WriteString("• " + e.At.Format("02-01-2006 15:04") + " [" + string(e.Kind) + "]")
+		if e.Author != "" {
+			b.WriteString(" " + e.Author)
+		}
+		b.WriteString(": " + e.Text)
+		if len(e.Photos) > 0 {
+			b.WriteString(" (" + strconv.Itoa(len(e.Photos)) + " foto)")
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		b.WriteString("-")
+	}
+	text := fill(a.t.AdminInfo, append(postVars(a.cfg, c), "waktu", c.Created.Format("02-01-2006 15:04"), "riwayat", strings.TrimSpace(b.String()))...)
+	a.ack(text, c.Ticket)
+}
+
+// postVars are the placeholders of a complaint's admin post.
+func postVars(cfg *Config, c *Complaint) []string {
+	cat, _ := cfg.Category(c.Category)
+	label := cat.Label
+	if label == "" {
+		label = c.Category
+	}
+	loc := c.Location.Describe()
+	if loc == "" {
+		loc = "-"
+	}
+	name := c.CitizenName
+	if name == "" {
+		name = "-"
+	}
+	return []string{"tiket", c.Ticket, "kategori", label, "dinas", cfg.OfficeName(c.Office), "pelapor", name,
+		"lokasi", loc, "status", string(c.Status), "pesan", c.Description}
+}
+
+// postComplaint posts a complaint to its office's admin chats. from names
+// the office it was forwarded from, if any.
+func postComplaint(cfg *Config, c *Complaint, from string) []Message {
+	text := fill(cfg.Texts.AdminPost, postVars(cfg, c)...)
+	if from != "" {
+		text = fill(cfg.Texts.AdminForwardedPost, "asal", from, "pesan", text)
+	}
+	var out []Message
+	for _, chat := range cfg.OfficeChats(c.Office) {
+		out = append(out, Message{To: chat, Text: text, Photos: c.Photos, Ticket: c.Ticket})
+	}
+	return out
+}

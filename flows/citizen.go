@@ -1,0 +1,664 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// State is where a citizen's conversation stands. States are stored.
+type State string
+
+// The states of the citizen's conversation.
+const (
+	StateIdle        State = "idle"
+	StateCategory    State = "category"
+	StateDescription State = "description"
+	StateLocation    State = "location"
+	StatePhoto       State = "photo"
+	StateConfirm     State = "confirm"
+	StateEdit        State = "edit"
+)
+
+// Valid reports whether s is one of the states above.
+func (s State) Valid() bool {
+	switch s {
+	case StateIdle, StateCategory, StateDescription, StateLocation, StatePhoto, StateConfirm, StateEdit:
+		return true
+	}
+	return false
+}
+
+// Choice IDs the conversation offers besides categories ("cat:<id>").
+const (
+	choiceComplaint = "menu:aduan"
+	choiceStatus    = "menu:status"
+	choiceHelp      = "menu:bantuan"
+	choiceSend      = "ok:kirim"
+	choiceEdit      = "ok:ubah"
+	choiceCancel    = "ok:batal"
+	choiceEditCat   = "ubah:kategori"
+	choiceEditDesc  = "ubah:uraian"
+	choiceEditLoc   = "ubah:lokasi"
+	choiceEditPhoto = "ubah:foto"
+	categoryPrefix  = "cat:"
+)
+
+// Draft is the complaint a citizen is still writing.
+type Draft struct {
+	Category    string    `json:"category,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Location    *Location `json:"location,omitempty"`
+	Photos      []string  `json:"photos,omitempty"`
+	// PhotosDone is set once the citizen skipped or finished the photo step.
+	PhotosDone bool `json:"photos_done,omitempty"`
+	// Editing sends the citizen back to the summary after the step.
+	Editing bool `json:"editing,omitempty"`
+}
+
+// Conversation is one citizen's chat with the desk.
+type Conversation struct {
+	Chat  Chat   `json:"chat"`
+	Name  string `json:"name,omitempty"`
+	State State  `json:"state"`
+	Draft Draft  `json:"draft"`
+	// Offered are the choices of the last question, so an answer by number
+	// or label can be resolved.
+	Offered []Choice `json:"offered,omitempty"`
+	// LastGroup is the album of the last photo, so an album is
+	// acknowledged once.
+	LastGroup string `json:"last_group,omitempty"`
+	// Tickets are the citizen's complaints, oldest first.
+	Tickets []string  `json:"tickets,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// Env is what the conversation needs from outside: the time, the number a
+// complaint submitted now would get, and the citizen's complaints.
+type Env struct {
+	Now        time.Time
+	NextTicket string
+	// Complaints are the complaints listed in Conversation.Tickets.
+	Complaints []Complaint
+}
+
+// Outcome is what one input leads to: the new state, the messages to send,
+// and the complaints to store.
+type Outcome struct {
+	Conversation Conversation
+	Messages     []Message
+	Complaints   []Complaint
+	// TookTicket says that Env.NextTicket was used.
+	TookTicket bool
+}
+
+// Step runs one citizen input through the conversation. It never fails: a
+// wrong answer produces a reply that asks again and keeps the state.
+func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
+	if !conv.State.Valid() {
+		conv.State = StateIdle
+	}
+	if in.Name != "" {
+		conv.Name = in.Name
+	}
+	fresh := conv.Updated.IsZero()
+	conv.Updated = env.Now
+	s := &step{cfg: cfg, t: &cfg.Texts, conv: conv, in: in, env: env, fresh: fresh, from: conv.State}
+	if in.Kind != InputPhoto {
+		s.conv.LastGroup = ""
+	}
+	if !s.global() {
+		switch s.conv.State {
+		case StateIdle:
+			s.idle()
+		case StateCategory:
+			s.category()
+		case StateDescription:
+			s.description()
+		case StateLocation:
+			s.location()
+		case StatePhoto:
+			s.photo()
+		case StateConfirm:
+			s.confirm()
+		case StateEdit:
+			s.edit()
+		}
+	}
+	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took}
+}
+
+type step struct {
+	cfg   *Config
+	t     *Texts
+	conv  Conversation
+	in    Input
+	env   Env
+	out   []Message
+	saved []Complaint
+	took  bool
+	// fresh is set on a citizen's first message ever.
+	fresh bool
+	// from is the state the input arrived in.
+	from State
+	// cleared is set once a message removed the reply keyboard.
+	cleared bool
+}
+
+// say sends a message to the citizen.
+func (s *step) say(m Message) {
+	m.To = s.conv.Chat
+	if m.Keyboard == KeyboardClear {
+		s.cleared = true
+	}
+	s.out = append(s.out, m)
+}
+
+func (s *step) text(t string) { s.say(Message{Text: t}) }
+
+// word reports whether the input is the given word, typed or as a command.
+func (s *step) word(w string) bool {
+	switch s.in.Kind {
+	case InputText:
+		return strings.EqualFold(strings.TrimSpace(s.in.Text), w)
+	case InputCommand:
+		return s.in.Command == w
+	}
+	return false
+}
+
+// global handles what works in every state: cancel, help, status, start,
+// and input the desk cannot take. It reports whether it handled the input.
+func (s *step) global() bool {
+	switch {
+	case s.word("batal") || (s.in.Kind == InputChoice && s.in.Choice == choiceCancel && s.conv.State == StateConfirm):
+		s.cancel()
+	case s.word("bantuan") || s.word("help"):
+		s.text(s.t.Help)
+		s.ask("")
+	case s.word("status"):
+		s.status()
+		s.ask("")
+	case s.in.Kind == InputCommand && (s.in.Command == "start" || s.in.Command == "aduan" || s.in.Command == "menu"):
+		if s.conv.State != StateIdle {
+			s.ask(s.t.DraftInProgress)
+		} else if s.in.Command == "aduan" {
+			s.startDraft()
+		} else {
+			s.text(s.t.Greeting)
+			s.ask("")
+		}
+	case s.in.Kind == InputCommand:
+		s.ask(s.t.UnknownCommand + " " + s.t.Help)
+	case s.in.Kind == InputOther:
+		s.ask(s.otherPrompt())
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *step) otherPrompt() string {
+	switch s.in.Other {
+	case OtherEdited:
+		return s.t.Edited
+	case OtherTooLarge:
+		return s.t.TooLarge
+	}
+	return s.need()
+}
+
+// need says what the current state wants.
+func (s *step) need() string {
+	switch s.conv.State {
+	case StateDescription:
+		return s.t.NeedText
+	case StateLocation:
+		return s.t.NeedLocation
+	case StatePhoto:
+		return s.t.NeedPhoto
+	case StateCategory, StateConfirm, StateEdit, StateIdle:
+		return s.t.NeedChoice
+	}
+	return s.t.NeedText
+}
+
+func (s *step) cancel() {
+	if s.conv.State == StateIdle {
+		s.say(Message{Text: s.t.NothingToCancel, Keyboard: KeyboardClear})
+		s.ask("")
+		return
+	}
+	s.conv.Draft = Draft{}
+	s.conv.State = StateIdle
+	s.say(Message{Text: s.t.Cancelled, Keyboard: KeyboardClear})
+	s.ask("")
+}
+
+func (s *step) startDraft() {
+	s.conv.Draft = Draft{}
+	s.conv.State = StateCategory
+	s.ask("")
+}
+
+// ask puts the question of the current state, after an optional note.
+func (s *step) ask(note string) {
+	prefix := ""
+	if note != "" {
+		prefix = note + "\n\n"
+	}
+	d := &s.conv.Draft
+	cat, _ := s.cfg.Category(d.Category)
+	switch s.conv.State {
+	case StateIdle:
+		s.offer(prefix+s.t.Menu, []Choice{
+			{ID: choiceComplaint, Label: s.t.MenuComplaint},
+			{ID: choiceStatus, Label: s.t.MenuStatus},
+			{ID: choiceHelp, Label: s.t.MenuHelp},
+		})
+	case StateCategory:
+		choices := make([]Choice, len(s.cfg.Categories))
+		for i, k := range s.cfg.Categories {
+			choices[i] = Choice{ID: categoryPrefix + k.ID, Label: k.Label}
+		}
+		s.offer(prefix+s.t.AskCategory, choices)
+	case StateDescription:
+		s.conv.Offered = nil
+		s.say(Message{Text: prefix + fill(s.t.AskDescription, "min", strconv.Itoa(s.cfg.DescriptionMin), "maks", strconv.Itoa(s.cfg.DescriptionMax)), Keyboard: KeyboardClear})
+	case StateLocation:
+		s.conv.Offered = nil
+		q := s.t.AskLocation
+		quick := []string{s.t.LocationButton}
+		if !cat.LocationRequired {
+			q = s.t.AskLocationOptional
+			quick = append(quick, s.t.SkipWord)
+		}
+		s.say(Message{Text: prefix + q, Keyboard: KeyboardLocation, Quick: quick})
+	case StatePhoto:
+		s.conv.Offered = nil
+		if len(d.Photos) > 0 {
+			s.say(Message{Text: prefix + fill(s.t.PhotoReceived, "jumlah", strconv.Itoa(len(d.Photos))), Keyboard: KeyboardQuick, Quick: []string{s.t.DoneWord}})
+		} else if cat.PhotoRequired {
+			s.say(Message{Text: prefix + s.t.AskPhoto, Keyboard: KeyboardClear})
+		} else {
+			s.say(Message{Text: prefix + s.t.AskPhotoOptional, Keyboard: KeyboardQuick, Quick: []string{s.t.SkipWord}})
+		}
+	case StateConfirm:
+		loc := "-"
+		if d.Location != nil && !d.Location.IsZero() {
+			loc = d.Location.Describe()
+		}
+		s.offer(prefix+fill(s.t.Summary, "kategori", cat.Label, "pesan", d.Description, "lokasi", loc, "jumlah", strconv.Itoa(len(d.Photos))),
+			[]Choice{{ID: choiceSend, Label: s.t.ConfirmSend}, {ID: choiceEdit, Label: s.t.ConfirmEdit}, {ID: choiceCancel, Label: s.t.ConfirmCancel}})
+	case StateEdit:
+		s.offer(prefix+s.t.AskEdit, []Choice{
+			{ID: choiceEditCat, Label: s.t.EditCategory}, {ID: choiceEditDesc, Label: s.t.EditDescription},
+			{ID: choiceEditLoc, Label: s.t.EditLocation}, {ID: choiceEditPhoto, Label: s.t.EditPhoto},
+		})
+	}
+}
+
+// offer asks a question with choices. A reply keyboard shown by the
+// location or photo step is removed first, since one message carries
+// either inline buttons or a reply keyboard change, not both.
+func (s *step) offer(text string, choices []Choice) {
+	if (s.from == StateLocation || s.from == StatePhoto) && !s.cleared {
+		s.say(Message{Text: s.t.Noted, Keyboard: KeyboardClear})
+	}
+	s.cleared = true
+	s.conv.Offered = choices
+	s.say(Message{Text: text, Choices: choices})
+}
+
+// choice resolves the input against the offered choices: a pressed button,
+// a number, or a label typed out. ok is false when the input is not an
+// answer at all; stale is set for a button from an older question.
+func (s *step) choice() (id string, ok, stale bool) {
+	switch s.in.Kind {
+	case InputChoice:
+		for _, c := range s.conv.Offered {
+			if c.ID == s.in.Choice {
+				return c.ID, true, false
+			}
+		}
+		return "", false, true
+	case InputText:
+		t := strings.TrimSpace(s.in.Text)
+		if n, err := strconv.Atoi(strings.TrimSuffix(t, ".")); err == nil && n >= 1 && n <= len(s.conv.Offered) {
+			return s.conv.Offered[n-1].ID, true, false
+		}
+		for _, c := range s.conv.Offered {
+			if strings.EqualFold(t, c.Label) || strings.EqualFold(t, labelWords(c.Label)) {
+				return c.ID, true, false
+			}
+		}
+	}
+	return "", false, false
+}
+
+// labelWords drops a leading emoji or symbol from a label, so "✅ Kirim" is
+// also answered by "kirim".
+func labelWords(label string) string {
+	return strings.TrimSpace(strings.TrimLeftFunc(label, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}))
+}
+
+// wrongChoice asks again after an answer that is not one of the choices.
+func (s *step) wrongChoice(stale bool) {
+	if stale {
+		s.ask(s.t.StaleChoice)
+		return
+	}
+	s.ask(s.t.NeedChoice)
+}
+
+// idle expects a menu choice. Text from a citizen with an open complaint
+// is added to that complaint's thread.
+func (s *step) idle() {
+	id, ok, stale := s.choice()
+	if ok {
+		switch id {
+		case choiceComplaint:
+			s.startDraft()
+		case choiceStatus:
+			s.status()
+			s.ask("")
+		case choiceHelp:
+			s.text(s.t.Help)
+			s.ask("")
+		}
+		return
+	}
+	if (s.in.Kind == InputText || s.in.Kind == InputPhoto || s.in.Kind == InputLocation) && s.addToThread() {
+		return
+	}
+	if s.in.Kind == InputText && strings.EqualFold(strings.TrimSpace(s.in.Text), "aduan") {
+		s.startDraft()
+		return
+	}
+	if stale {
+		s.ask(s.t.StaleChoice)
+		return
+	}
+	if s.fresh {
+		s.text(s.t.Greeting)
+	}
+	s.ask("")
+}
+
+// addToThread passes a message to the admins of the citizen's open
+// complaint: the one named in the text, or else the latest open one.
+func (s *step) addToThread() bool {
+	var target *Complaint
+	named := s.cfg.ticketIn(s.in.Text)
+	for i := len(s.env.Complaints) - 1; i >= 0; i-- {
+		c := &s.env.Complaints[i]
+		if !c.Status.Open() || c.Citizen != s.conv.Chat {
+			continue
+		}
+		if named != "" && named == c.Ticket {
+			target = c
+			break
+		}
+		if target == nil {
+			target = c
+		}
+	}
+	if target == nil {
+		return false
+	}
+	cp := cloneComplaint(*target)
+	text := strings.TrimSpace(s.in.Text)
+	if s.in.Kind == InputLocation {
+		text = s.in.Location.Describe()
+	}
+	cp.Thread = append(cp.Thread, Entry{At: s.env.Now, Kind: EntryCitizen, Author: s.conv.Name, Text: text, Photos: s.in.Photos})
+	cp.Updated = s.env.Now
+	s.saved = append(s.saved, cp)
+	officeName := s.cfg.OfficeName(cp.Office)
+	for _, chat := range s.cfg.OfficeChats(cp.Office) {
+		s.out = append(s.out, Message{To: chat, Text: fill(s.t.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", text), Photos: s.in.Photos, Ticket: cp.Ticket, Thread: true})
+	}
+	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
+	return true
+}
+
+// status lists the citizen's complaints.
+func (s *step) status() {
+	if len(s.env.Complaints) == 0 {
+		s.text(s.t.StatusNone)
+		return
+	}
+	var b strings.Builder
+	b.WriteString(s.t.StatusHeader)
+	for _, c := range s.env.Complaints {
+		cat, _ := s.cfg.Category(c.Category)
+		label := cat.Label
+		if label == "" {
+			label = c.Category
+		}
+		b.WriteString("\n")
+		b.WriteString(fill(s.t.StatusLine, "tiket", c.Ticket, "kategori", label, "status", string(c.Status), "dinas", s.cfg.OfficeName(c.Office)))
+	}
+	s.text(b.String())
+}
+
+// category expects one of the configured categories.
+func (s *step) category() {
+	id, ok, stale := s.choice()
+	if !ok {
+		s.wrongChoice(stale)
+		return
+	}
+	s.conv.Draft.Category = strings.TrimPrefix(id, categoryPrefix)
+	s.next(StateDescription)
+}
+
+// description expects free text within the configured length.
+func (s *step) description() {
+	if s.in.Kind != InputText {
+		s.ask(s.t.NeedText)
+		return
+	}
+	text := strings.TrimSpace(s.in.Text)
+	n := runeLen(text)
+	switch {
+	case n < s.cfg.DescriptionMin:
+		s.ask(fill(s.t.DescriptionShort, "jumlah", strconv.Itoa(n), "min", strconv.Itoa(s.cfg.DescriptionMin)))
+	case n > s.cfg.DescriptionMax:
+		s.ask(fill(s.t.DescriptionLong, "jumlah", strconv.Itoa(n), "maks", strconv.Itoa(s.cfg.DescriptionMax)))
+	default:
+		s.conv.Draft.Description = text
+		s.next(StateLocation)
+	}
+}
+
+// maxLocationText caps a typed address.
+const maxLocationText = 300
+
+// location expects a shared point or a typed address; "lewati" where the
+// category allows.
+func (s *step) location() {
+	cat, _ := s.cfg.Category(s.conv.Draft.Category)
+	switch s.in.Kind {
+	case InputLocation:
+		loc := s.in.Location
+		s.conv.Draft.Location = &loc
+	case InputText:
+		text := strings.TrimSpace(s.in.Text)
+		if !cat.LocationRequired && strings.EqualFold(text, s.t.SkipWord) {
+			s.conv.Draft.Location = &Location{}
+			break
+		}
+		if text == s.t.LocationButton || runeLen(text) < 5 {
+			s.ask(s.t.LocationShort)
+			return
+		}
+		if runeLen(text) > maxLocationText {
+			text = string([]rune(text)[:maxLocationText])
+		}
+		s.conv.Draft.Location = &Location{Text: text}
+	default:
+		s.ask(s.t.NeedLocation)
+		return
+	}
+	s.next(StatePhoto)
+}
+
+// photo expects photos, then "lanjut"; or "lewati" where the category
+// allows.
+func (s *step) photo() {
+	cat, _ := s.cfg.Category(s.conv.Draft.Category)
+	d := &s.conv.Draft
+	switch s.in.Kind {
+	case InputPhoto:
+		sameAlbum := s.in.Group != "" && s.in.Group == s.conv.LastGroup
+		s.conv.LastGroup = s.in.Group
+		for _, p := range s.in.Photos {
+			if len(d.Photos) >= s.cfg.MaxPhotos {
+				s.ask(fill(s.t.PhotoLimit, "maks", strconv.Itoa(s.cfg.MaxPhotos)))
+				return
+			}
+			if !containsString(d.Photos, p) {
+				d.Photos = append(d.Photos, p)
+			}
+		}
+		if !sameAlbum {
+			s.ask("")
+		}
+	case InputText:
+		text := strings.TrimSpace(s.in.Text)
+		switch {
+		case len(d.Photos) > 0 && (strings.EqualFold(text, s.t.DoneWord) || strings.EqualFold(text, s.t.SkipWord)):
+			d.PhotosDone = true
+			s.next(StateConfirm)
+		case strings.EqualFold(text, s.t.SkipWord) && !cat.PhotoRequired:
+			d.PhotosDone = true
+			s.next(StateConfirm)
+		case strings.EqualFold(text, s.t.SkipWord) || strings.EqualFold(text, s.t.DoneWord):
+			s.ask(s.t.PhotoNeeded)
+		default:
+			s.ask(s.t.NeedPhoto)
+		}
+	default:
+		s.ask(s.t.NeedPhoto)
+	}
+}
+
+// confirm expects Kirim, Ubah or Batal (Batal is handled globally).
+func (s *step) confirm() {
+	id, ok, stale := s.choice()
+	if !ok {
+		s.wrongChoice(stale)
+		return
+	}
+	switch id {
+	case choiceSend:
+		s.submit()
+	case choiceEdit:
+		s.conv.State = StateEdit
+		s.ask("")
+	}
+}
+
+// edit expects which part of the draft to change.
+func (s *step) edit() {
+	id, ok, stale := s.choice()
+	if !ok {
+		s.wrongChoice(stale)
+		return
+	}
+	s.conv.Draft.Editing = true
+	switch id {
+	case choiceEditCat:
+		s.conv.State = StateCategory
+	case choiceEditDesc:
+		s.conv.State = StateDescription
+	case choiceEditLoc:
+		s.conv.State = StateLocation
+	case choiceEditPhoto:
+		s.conv.Draft.Photos = nil
+		s.conv.Draft.PhotosDone = false
+		s.conv.State = StatePhoto
+	}
+	s.ask("")
+}
+
+// next moves on after a step is answered: to the given state, or back to
+// the summary when editing and nothing the category needs is missing.
+func (s *step) next(st State) {
+	d := &s.conv.Draft
+	if d.Editing {
+		st = s.missing()
+	}
+	s.conv.State = st
+	if st == StateConfirm {
+		d.Editing = false
+	}
+	s.ask("")
+}
+
+// missing returns the first step the draft still needs, or StateConfirm.
+func (s *step) missing() State {
+	d := &s.conv.Draft
+	cat, ok := s.cfg.Category(d.Category)
+	switch {
+	case !ok:
+		return StateCategory
+	case d.Description == "":
+		return StateDescription
+	case d.Location == nil || (cat.LocationRequired && d.Location.IsZero()):
+		return StateLocation
+	case !d.PhotosDone || (cat.PhotoRequired && len(d.Photos) == 0):
+		return StatePhoto
+	}
+	return StateConfirm
+}
+
+// submit turns the draft into a complaint and posts it to its office.
+func (s *step) submit() {
+	if st := s.missing(); st != StateConfirm {
+		s.conv.State = st
+		s.ask("")
+		return
+	}
+	d := s.conv.Draft
+	cat, _ := s.cfg.Category(d.Category)
+	cp := Complaint{
+		Ticket:      s.env.NextTicket,
+		Citizen:     s.conv.Chat,
+		CitizenName: s.conv.Name,
+		Category:    cat.ID,
+		Office:      cat.Office,
+		Description: d.Description,
+		Location:    *d.Location,
+		Photos:      d.Photos,
+		Status:      StatusNew,
+		Created:     s.env.Now,
+		Updated:     s.env.Now,
+	}
+	s.took = true
+	s.saved = append(s.saved, cp)
+	s.conv.Tickets = append(s.conv.Tickets, cp.Ticket)
+	s.conv.Draft = Draft{}
+	s.conv.State = StateIdle
+	s.conv.Offered = nil
+	s.say(Message{Text: fill(s.t.Submitted, "tiket", cp.Ticket, "dinas", s.cfg.OfficeName(cp.Office)), Ticket: cp.Ticket, Keyboard: KeyboardClear})
+	s.out = append(s.out, postComplaint(s.cfg, &cp, "")...)
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func cloneComplaint(c Complaint) Complaint {
+	c.Thread = append([]Entry(nil), c.Thread...)
+	c.Photos = append([]string(nil), c.Photos...)
+	return c
+}

@@ -1,0 +1,175 @@
+package flows
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Office is a government office (OPD) that owns complaints.
+type Office struct {
+	ID   string
+	Name string
+	// Chats are the office's own admin chats; without one, its complaints
+	// go to the coordinator's chats.
+	Chats []Chat
+}
+
+// Category is a kind of complaint, owned by one office.
+type Category struct {
+	ID    string
+	Label string
+	// Office is the ID of the owning office.
+	Office           string
+	PhotoRequired    bool
+	LocationRequired bool
+}
+
+// Config is what the rules need to know about one regency's desk.
+type Config struct {
+	TicketPrefix string
+	// Coordinator is the ID of the coordinating office (Diskominfo).
+	Coordinator string
+	// CoordinatorChats see every complaint whose office has no chat, and
+	// may act on every complaint.
+	CoordinatorChats []Chat
+	Offices          []Office
+	Categories       []Category
+	// AdminUsers, when not empty, narrows who may act in admin chats to
+	// these "channel:user id" keys.
+	AdminUsers     map[string]bool
+	DescriptionMin int
+	DescriptionMax int
+	// MaxPhotos caps the photos of one complaint.
+	MaxPhotos int
+	// ShowAdminName shows the admin's name to the citizen in replies.
+	ShowAdminName bool
+	Texts         Texts
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// Validate checks that the config is complete and consistent. Errors name
+// the config key at fault.
+func (c *Config) Validate() error {
+	if !regexp.MustCompile(`^[A-Z][A-Z0-9]{0,9}$`).MatchString(c.TicketPrefix) {
+		return fmt.Errorf("ticket_prefix: %q must be 1 to 10 capital letters or digits, starting with a letter", c.TicketPrefix)
+	}
+	if len(c.Offices) == 0 {
+		return fmt.Errorf("offices: at least one office is needed")
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Offices {
+		if !idPattern.MatchString(o.ID) {
+			return fmt.Errorf("offices[%d].id: %q must be 1 to 32 lower-case letters, digits, - or _", i, o.ID)
+		}
+		if seen[o.ID] {
+			return fmt.Errorf("offices[%d].id: %q is used twice", i, o.ID)
+		}
+		seen[o.ID] = true
+		if strings.TrimSpace(o.Name) == "" {
+			return fmt.Errorf("offices[%d].name: must not be empty", i)
+		}
+	}
+	if !seen[c.Coordinator] {
+		return fmt.Errorf("coordinator: %q is not an office id", c.Coordinator)
+	}
+	if len(c.Categories) == 0 {
+		return fmt.Errorf("categories: at least one category is needed")
+	}
+	cats := map[string]bool{}
+	for i, k := range c.Categories {
+		if !idPattern.MatchString(k.ID) {
+			return fmt.Errorf("categories[%d].id: %q must be 1 to 32 lower-case letters, digits, - or _", i, k.ID)
+		}
+		if cats[k.ID] {
+			return fmt.Errorf("categories[%d].id: %q is used twice", i, k.ID)
+		}
+		cats[k.ID] = true
+		if strings.TrimSpace(k.Label) == "" {
+			return fmt.Errorf("categories[%d].label: must not be empty", i)
+		}
+		if !seen[k.Office] {
+			return fmt.Errorf("categories[%d].office: %q is not an office id", i, k.Office)
+		}
+	}
+	if c.DescriptionMin < 1 || c.DescriptionMax < c.DescriptionMin || c.DescriptionMax > 3000 {
+		return fmt.Errorf("description: min_chars (%d) and max_chars (%d) must satisfy 1 <= min <= max <= 3000", c.DescriptionMin, c.DescriptionMax)
+	}
+	if c.MaxPhotos < 1 || c.MaxPhotos > 10 {
+		return fmt.Errorf("max_photos: %d must be between 1 and 10", c.MaxPhotos)
+	}
+	return c.Texts.validate()
+}
+
+// Office returns the office with the given ID.
+func (c *Config) Office(id string) (Office, bool) {
+	for _, o := range c.Offices {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return Office{}, false
+}
+
+// OfficeName returns the office's name, or the ID when unknown.
+func (c *Config) OfficeName(id string) string {
+	if o, ok := c.Office(id); ok {
+		return o.Name
+	}
+	return id
+}
+
+// Category returns the category with the given ID.
+func (c *Config) Category(id string) (Category, bool) {
+	for _, k := range c.Categories {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Category{}, false
+}
+
+// OfficeChats returns where an office's complaints are posted.
+func (c *Config) OfficeChats(office string) []Chat {
+	if o, ok := c.Office(office); ok && len(o.Chats) > 0 {
+		return o.Chats
+	}
+	return c.CoordinatorChats
+}
+
+// IsAdminChat reports whether a chat is one of the configured admin chats.
+func (c *Config) IsAdminChat(chat Chat) bool {
+	if containsChat(c.CoordinatorChats, chat) {
+		return true
+	}
+	for _, o := range c.Offices {
+		if containsChat(o.Chats, chat) {
+			return true
+		}
+	}
+	return false
+}
+
+// AdminAllowed reports whether a user in an admin chat may act.
+func (c *Config) AdminAllowed(channel, userID string) bool {
+	return len(c.AdminUsers) == 0 || c.AdminUsers[channel+":"+userID]
+}
+
+// mayAct reports whether an admin chat may act on a complaint: its office's
+// chats and the coordinator's chats may.
+func (c *Config) mayAct(chat Chat, cp *Complaint) bool {
+	return containsChat(c.CoordinatorChats, chat) || containsChat(c.OfficeChats(cp.Office), chat)
+}
+
+func containsChat(chats []Chat, chat Chat) bool {
+	for _, c := range chats {
+		if c == chat {
+			return true
+		}
+	}
+	return false
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }

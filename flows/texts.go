@@ -1,0 +1,249 @@
+package flows
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Texts are every sentence citizens and admins read. Defaults are
+// Indonesian; config may replace any of them. Words in braces, like
+// {tiket}, are filled in when the text is used.
+type Texts struct {
+	Greeting            string
+	Menu                string
+	MenuComplaint       string
+	MenuStatus          string
+	MenuHelp            string
+	Help                string
+	UnknownCommand      string
+	AskCategory         string
+	AskDescription      string
+	DescriptionShort    string
+	DescriptionLong     string
+	AskLocation         string
+	AskLocationOptional string
+	LocationButton      string
+	LocationShort       string
+	AskPhoto            string
+	AskPhotoOptional    string
+	SkipWord            string
+	DoneWord            string
+	PhotoReceived       string
+	PhotoLimit          string
+	PhotoNeeded         string
+	Noted               string
+	Summary             string
+	ConfirmSend         string
+	ConfirmEdit         string
+	ConfirmCancel       string
+	AskEdit             string
+	EditCategory        string
+	EditDescription     string
+	EditLocation        string
+	EditPhoto           string
+	Submitted           string
+	Cancelled           string
+	NothingToCancel     string
+	DraftInProgress     string
+	StaleChoice         string
+	NeedText            string
+	NeedChoice          string
+	NeedLocation        string
+	NeedPhoto           string
+	Edited              string
+	TooLarge            string
+	StatusNone          string
+	StatusHeader        string
+	StatusLine          string
+	ThreadAdded         string
+
+	AdminPost          string
+	AdminForwardedPost string
+	AdminCitizenMsg    string
+	AdminHelp          string
+	AdminNoTicket      string
+	AdminUnknownTicket string
+	AdminNotYours      string
+	AdminNotAllowed    string
+	AdminStatusSet     string
+	AdminStatusSame    string
+	AdminNeedReason    string
+	AdminNeedOffice    string
+	AdminUnknownOffice string
+	AdminSameOffice    string
+	AdminForwarded     string
+	AdminNoteSaved     string
+	AdminNeedNote      string
+	AdminInfo          string
+	DeliveryFailed     string
+	ReasonBlocked      string
+	ReasonOther        string
+
+	CitizenReply      string
+	CitizenInProgress string
+	CitizenResolved   string
+	CitizenRejected   string
+	CitizenForwarded  string
+}
+
+// DefaultTexts returns the Indonesian texts aduan ships with.
+func DefaultTexts() Texts {
+	return Texts{
+		Greeting: "Selamat datang di layanan aduan masyarakat. 🙏\n" +
+			"Data yang Anda kirim (nama, isi aduan, lokasi, foto) hanya dipakai untuk menindaklanjuti aduan dan diteruskan ke dinas yang berwenang. Nomor telepon Anda tidak ditampilkan kepada petugas.",
+		Menu:                "Silakan pilih:",
+		MenuComplaint:       "📝 Buat aduan",
+		MenuStatus:          "📋 Aduan saya",
+		MenuHelp:            "❓ Bantuan",
+		Help:                "Cara membuat aduan: pilih kategori, tulis uraian masalah, kirim lokasi, lalu foto bila ada. Anda akan menerima nomor tiket, dan jawaban dinas dikirim ke percakapan ini.\n\nPerintah:\n/aduan – buat aduan baru\n/status – lihat aduan Anda\n/batal – batalkan aduan yang sedang diisi\n/bantuan – bantuan ini",
+		UnknownCommand:      "Perintah itu tidak dikenal.",
+		AskCategory:         "Pilih kategori aduan Anda:",
+		AskDescription:      "Tuliskan uraian masalahnya ({min}–{maks} karakter): apa yang terjadi, sejak kapan, dan dampaknya.",
+		DescriptionShort:    "Uraian terlalu singkat ({jumlah} karakter). Mohon tulis minimal {min} karakter agar petugas dapat memahami masalahnya.",
+		DescriptionLong:     "Uraian terlalu panjang ({jumlah} karakter). Mohon ringkas menjadi paling banyak {maks} karakter.",
+		AskLocation:         "Di mana lokasinya? Tekan tombol \"📍 Kirim lokasi\" atau ketik alamat/patokan (misalnya: Jl. Pemuda depan SD 2, Klaten Tengah).",
+		AskLocationOptional: "Di mana lokasinya? Tekan tombol \"📍 Kirim lokasi\", ketik alamat/patokan, atau ketik \"lewati\".",
+		LocationButton:      "📍 Kirim lokasi",
+		LocationShort:       "Alamat terlalu singkat. Mohon tulis alamat atau patokan yang lebih jelas, atau kirim lokasi.",
+		AskPhoto:            "Kirim foto masalahnya (boleh lebih dari satu).",
+		AskPhotoOptional:    "Kirim foto masalahnya bila ada (boleh lebih dari satu), atau ketik \"lewati\".",
+		SkipWord:            "lewati",
+		DoneWord:            "lanjut",
+		PhotoReceived:       "Foto diterima ({jumlah}). Kirim foto lain, atau ketik \"lanjut\".",
+		PhotoLimit:          "Paling banyak {maks} foto. Ketik \"lanjut\" untuk meneruskan.",
+		PhotoNeeded:         "Kategori ini memerlukan foto. Mohon kirim minimal satu foto.",
+		Noted:               "Baik, dicatat.",
+		Summary:             "Periksa aduan Anda:\n\nKategori: {kategori}\nUraian: {pesan}\nLokasi: {lokasi}\nFoto: {jumlah}\n\nKirim aduan ini?",
+		ConfirmSend:         "✅ Kirim",
+		ConfirmEdit:         "✏️ Ubah",
+		ConfirmCancel:       "❌ Batal",
+		AskEdit:             "Bagian mana yang ingin diubah?",
+		EditCategory:        "Kategori",
+		EditDescription:     "Uraian",
+		EditLocation:        "Lokasi",
+		EditPhoto:           "Foto",
+		Submitted:           "Terima kasih. Aduan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Jawaban akan dikirim ke percakapan ini. Simpan nomor tiket untuk menanyakan perkembangannya.",
+		Cancelled:           "Aduan dibatalkan. Ketik /aduan untuk membuat aduan baru.",
+		NothingToCancel:     "Tidak ada aduan yang sedang diisi.",
+		DraftInProgress:     "Anda sedang mengisi aduan. Lanjutkan di bawah ini, atau ketik /batal untuk membatalkan.",
+		StaleChoice:         "Pilihan itu sudah tidak berlaku.",
+		NeedText:            "Mohon balas dengan teks.",
+		NeedChoice:          "Mohon pilih salah satu tombol, atau balas dengan angkanya.",
+		NeedLocation:        "Mohon kirim lokasi atau ketik alamatnya.",
+		NeedPhoto:           "Mohon kirim foto.",
+		Edited:              "Pesan yang diubah tidak dapat diproses. Mohon kirim sebagai pesan baru.",
+		TooLarge:            "Berkas terlalu besar atau tidak dapat diambil. Mohon kirim ulang sebagai foto biasa.",
+		StatusNone:          "Anda belum memiliki aduan. Ketik /aduan untuk membuat aduan.",
+		StatusHeader:        "Aduan Anda:",
+		StatusLine:          "• {tiket} – {kategori} – {status}",
+		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
+
+		AdminPost:          "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
+		AdminForwardedPost: "↪️ DITERUSKAN dari {asal}\n{pesan}",
+		AdminCitizenMsg:    "💬 Pesan tambahan dari warga untuk {tiket}:\n{pesan}",
+		AdminHelp:          "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/info – riwayat lengkap",
+		AdminNoTicket:      "Balas pesan aduan, atau sertakan nomor tiket (misalnya {tiket}).",
+		AdminUnknownTicket: "Aduan {tiket} tidak ditemukan.",
+		AdminNotYours:      "Aduan {tiket} ditangani {dinas}, bukan grup ini.",
+		AdminNotAllowed:    "Maaf, Anda tidak terdaftar sebagai admin aduan.",
+		AdminStatusSet:     "✅ {tiket}: status menjadi {status}.",
+		AdminStatusSame:    "{tiket} sudah berstatus {status}.",
+		AdminNeedReason:    "Sertakan alasan: /tolak <alasan>.",
+		AdminNeedOffice:    "Sertakan dinas tujuan: /teruskan <id dinas>. Pilihan: {dinas}",
+		AdminUnknownOffice: "Dinas \"{pesan}\" tidak dikenal. Pilihan: {dinas}",
+		AdminSameOffice:    "{tiket} sudah ditangani {dinas}.",
+		AdminForwarded:     "↪️ {tiket} diteruskan ke {dinas}.",
+		AdminNoteSaved:     "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
+		AdminNeedNote:      "Sertakan isi catatan: /catatan <teks>.",
+		AdminInfo:          "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
+		DeliveryFailed:     "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
+		ReasonBlocked:      "warga memblokir bot atau akunnya tidak ada lagi.",
+		ReasonOther:        "ditolak oleh platform.",
+
+		CitizenReply:      "Balasan dari {dinas} untuk {tiket}:\n{pesan}",
+		CitizenInProgress: "Aduan {tiket} sedang diproses oleh {dinas}.",
+		CitizenResolved:   "Aduan {tiket} telah diselesaikan oleh {dinas}.{catatan}\nTerima kasih atas laporan Anda.",
+		CitizenRejected:   "Aduan {tiket} tidak dapat ditindaklanjuti oleh {dinas}.\nAlasan: {pesan}",
+		CitizenForwarded:  "Aduan {tiket} dialihkan ke {dinas} yang berwenang.",
+	}
+}
+
+// fields maps each config key (texts.<key>) to its field.
+func (t *Texts) fields() map[string]*string {
+	return map[string]*string{
+		"greeting": &t.Greeting, "menu": &t.Menu, "menu_complaint": &t.MenuComplaint,
+		"menu_status": &t.MenuStatus, "menu_help": &t.MenuHelp, "help": &t.Help,
+		"unknown_command": &t.UnknownCommand, "ask_category": &t.AskCategory,
+		"ask_description": &t.AskDescription, "description_short": &t.DescriptionShort,
+		"description_long": &t.DescriptionLong, "ask_location": &t.AskLocation,
+		"ask_location_optional": &t.AskLocationOptional, "location_button": &t.LocationButton,
+		"location_short": &t.LocationShort, "ask_photo": &t.AskPhoto,
+		"ask_photo_optional": &t.AskPhotoOptional, "skip_word": &t.SkipWord, "done_word": &t.DoneWord,
+		"photo_received": &t.PhotoReceived, "photo_limit": &t.PhotoLimit, "photo_needed": &t.PhotoNeeded,
+		"noted": &t.Noted, "summary": &t.Summary, "confirm_send": &t.ConfirmSend, "confirm_edit": &t.ConfirmEdit,
+		"confirm_cancel": &t.ConfirmCancel, "ask_edit": &t.AskEdit, "edit_category": &t.EditCategory,
+		"edit_description": &t.EditDescription, "edit_location": &t.EditLocation, "edit_photo": &t.EditPhoto,
+		"submitted": &t.Submitted, "cancelled": &t.Cancelled, "nothing_to_cancel": &t.NothingToCancel,
+		"draft_in_progress": &t.DraftInProgress, "stale_choice": &t.StaleChoice, "need_text": &t.NeedText,
+		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
+		"edited": &t.Edited, "too_large": &t.TooLarge, "status_none": &t.StatusNone,
+		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded,
+		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
+		"admin_citizen_msg": &t.AdminCitizenMsg, "admin_help": &t.AdminHelp,
+		"admin_no_ticket": &t.AdminNoTicket, "admin_unknown_ticket": &t.AdminUnknownTicket,
+		"admin_not_yours": &t.AdminNotYours, "admin_not_allowed": &t.AdminNotAllowed,
+		"admin_status_set": &t.AdminStatusSet, "admin_status_same": &t.AdminStatusSame,
+		"admin_need_reason": &t.AdminNeedReason, "admin_need_office": &t.AdminNeedOffice,
+		"admin_unknown_office": &t.AdminUnknownOffice, "admin_same_office": &t.AdminSameOffice,
+		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
+		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo,
+		"delivery_failed": &t.DeliveryFailed, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
+		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
+		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
+		"citizen_forwarded": &t.CitizenForwarded,
+	}
+}
+
+// Set replaces the text named by its config key (e.g. "ask_category").
+func (t *Texts) Set(key, value string) error {
+	f, ok := t.fields()[key]
+	if !ok {
+		return fmt.Errorf("texts.%s: unknown text (known: %s)", key, strings.Join(TextKeys(), ", "))
+	}
+	*f = value
+	return nil
+}
+
+// TextKeys lists the config keys of all texts, sorted.
+func TextKeys() []string {
+	var t Texts
+	keys := make([]string, 0, 80)
+	for k := range t.fields() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (t *Texts) validate() error {
+	for k, f := range t.fields() {
+		if strings.TrimSpace(*f) == "" {
+			return fmt.Errorf("texts.%s: must not be empty", k)
+		}
+	}
+	return nil
+}
+
+// fill replaces {name} placeholders with values given as name, value pairs.
+func fill(text string, pairs ...string) string {
+	return strings.NewReplacer(placeholders(pairs)...).Replace(text)
+}
+
+func placeholders(pairs []string) []string {
+	out := make([]string, 0, len(pairs))
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return out
+}

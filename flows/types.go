@@ -1,0 +1,205 @@
+// Package flows holds aduan's rules: the citizen's conversation, the
+// complaint lifecycle and the admins' commands. It is pure: no I/O, no clock,
+// no logs. Time and ticket numbers come in as arguments; what to store and
+// what to send comes out as data.
+package flows
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Chat names one chat on one channel, e.g. {"telegram", "12345"}.
+type Chat struct {
+	Channel string `json:"channel"`
+	ID      string `json:"id"`
+}
+
+// String gives the chat as "channel:id", the form used in store keys and logs.
+func (c Chat) String() string { return c.Channel + ":" + c.ID }
+
+// IsZero reports whether the chat is unset.
+func (c Chat) IsZero() bool { return c.Channel == "" && c.ID == "" }
+
+// Location is where a problem is: a map point, a typed address, or both.
+type Location struct {
+	Lat      float64 `json:"lat,omitempty"`
+	Lon      float64 `json:"lon,omitempty"`
+	HasPoint bool    `json:"has_point,omitempty"`
+	Text     string  `json:"text,omitempty"`
+}
+
+// IsZero reports whether no location was given.
+func (l Location) IsZero() bool { return !l.HasPoint && l.Text == "" }
+
+// MapsURL is a link that opens the point on a map, or "" without a point.
+func (l Location) MapsURL() string {
+	if !l.HasPoint {
+		return ""
+	}
+	return "https://maps.google.com/?q=" + strconv.FormatFloat(l.Lat, 'f', 6, 64) + "," + strconv.FormatFloat(l.Lon, 'f', 6, 64)
+}
+
+// Describe gives the location as one line of text for people.
+func (l Location) Describe() string {
+	switch {
+	case l.HasPoint && l.Text != "":
+		return l.Text + " (" + l.MapsURL() + ")"
+	case l.HasPoint:
+		return l.MapsURL()
+	default:
+		return l.Text
+	}
+}
+
+// Choice is one answer offered to a question. ID travels as callback data
+// (at most 64 bytes on Telegram); Label is what the person sees.
+type Choice struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Keyboard says what a message does to a reply keyboard below the input
+// field. Inline choices are separate (Message.Choices).
+type Keyboard int
+
+const (
+	// KeyboardKeep leaves whatever keyboard is shown.
+	KeyboardKeep Keyboard = iota
+	// KeyboardLocation offers a button that shares the device's location.
+	KeyboardLocation
+	// KeyboardQuick offers the texts in Message.Quick as buttons.
+	KeyboardQuick
+	// KeyboardClear removes a reply keyboard.
+	KeyboardClear
+)
+
+// Message is one message to send, to a citizen or to an admin chat. Flows
+// say what to send; each channel renders it natively.
+type Message struct {
+	To       Chat     `json:"to"`
+	Text     string   `json:"text"`
+	Choices  []Choice `json:"choices,omitempty"`
+	Keyboard Keyboard `json:"keyboard,omitempty"`
+	// Quick holds the buttons of a KeyboardQuick keyboard; the location
+	// button's label for KeyboardLocation is its first entry.
+	Quick []string `json:"quick,omitempty"`
+	// Photos are media content hashes (see store.Media).
+	Photos []string `json:"photos,omitempty"`
+	// Ticket is the complaint the message is about. Messages sent to an
+	// admin chat with a ticket are remembered, so a reply to them reaches
+	// the complaint.
+	Ticket string `json:"ticket,omitempty"`
+	// Thread asks to send the message as a reply to the complaint's latest
+	// post in the same chat, so the admins see one thread per complaint.
+	Thread bool `json:"thread,omitempty"`
+	// ReplyToID is a platform message id in To to reply to.
+	ReplyToID string `json:"reply_to_id,omitempty"`
+	// OnFail is sent when this message cannot be delivered for good
+	// (for example the citizen blocked the bot). "{alasan}" in its text is
+	// replaced with the reason.
+	OnFail *Message `json:"on_fail,omitempty"`
+}
+
+// InputKind tells what a citizen or admin sent.
+type InputKind string
+
+// The kinds of input a channel delivers.
+const (
+	InputText     InputKind = "text"
+	InputCommand  InputKind = "command"
+	InputChoice   InputKind = "choice"
+	InputLocation InputKind = "location"
+	InputPhoto    InputKind = "photo"
+	// InputOther is anything the desk cannot take (a sticker, a voice note,
+	// a document, an edited message, a photo that could not be fetched).
+	InputOther InputKind = "other"
+)
+
+// Other kinds of input, in Input.Other; they choose the prompt given back.
+const (
+	OtherSticker  = "sticker"
+	OtherVoice    = "voice"
+	OtherDocument = "document"
+	OtherVideo    = "video"
+	OtherEdited   = "edited"
+	OtherTooLarge = "too_large"
+	OtherUnknown  = "unknown"
+)
+
+// Input is one inbound message from a citizen, already converted by its
+// channel.
+type Input struct {
+	Kind InputKind `json:"kind"`
+	// Text is the message text, a photo's caption, or a command's arguments.
+	Text string `json:"text,omitempty"`
+	// Command is the command's name without the slash, lower case.
+	Command string `json:"command,omitempty"`
+	// Choice is the ID of the button pressed.
+	Choice   string   `json:"choice,omitempty"`
+	Location Location `json:"location,omitempty"`
+	Photos   []string `json:"photos,omitempty"`
+	// Group is the album a photo belongs to, if any.
+	Group string `json:"group,omitempty"`
+	// Other says what an InputOther was.
+	Other string `json:"other,omitempty"`
+	// Name is the sender's display name.
+	Name string `json:"name,omitempty"`
+}
+
+// Status is where a complaint stands.
+type Status string
+
+// The statuses of a complaint: baru → diproses → selesai, or ditolak.
+const (
+	StatusNew        Status = "baru"
+	StatusInProgress Status = "diproses"
+	StatusResolved   Status = "selesai"
+	StatusRejected   Status = "ditolak"
+)
+
+// Open reports whether the complaint still waits for its office.
+func (s Status) Open() bool { return s == StatusNew || s == StatusInProgress }
+
+// EntryKind tells what an entry in a complaint's thread is.
+type EntryKind string
+
+// The kinds of thread entries.
+const (
+	EntryCitizen EntryKind = "warga"
+	EntryReply   EntryKind = "balasan"
+	EntryNote    EntryKind = "catatan"
+	EntryStatus  EntryKind = "status"
+	EntryForward EntryKind = "teruskan"
+)
+
+// Entry is one event in a complaint's thread.
+type Entry struct {
+	At     time.Time `json:"at"`
+	Kind   EntryKind `json:"kind"`
+	Author string    `json:"author,omitempty"`
+	Text   string    `json:"text,omitempty"`
+	Photos []string  `json:"photos,omitempty"`
+}
+
+// Complaint is a submitted complaint and everything that happened to it.
+type Complaint struct {
+	Ticket      string    `json:"ticket"`
+	Citizen     Chat      `json:"citizen"`
+	CitizenName string    `json:"citizen_name,omitempty"`
+	Category    string    `json:"category"`
+	Office      string    `json:"office"`
+	Description string    `json:"description"`
+	Location    Location  `json:"location,omitempty"`
+	Photos      []string  `json:"photos,omitempty"`
+	Status      Status    `json:"status"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+	Thread      []Entry   `json:"thread,omitempty"`
+}
+
+// TicketNumber formats a ticket: PREFIX-YYYY-NNNNNN.
+func TicketNumber(prefix string, year int, seq uint64) string {
+	return fmt.Sprintf("%s-%04d-%06d", prefix, year, seq)
+}

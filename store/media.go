@@ -1,0 +1,88 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// ErrTooLarge means a media file is over the size allowed.
+var ErrTooLarge = errors.New("media file too large")
+
+// Media keeps photos under a directory by the SHA-256 of their content, so
+// they outlive the platform's file expiry and can be sent to any channel.
+type Media struct {
+	dir string
+}
+
+// OpenMedia uses (and creates) dir for media files.
+func OpenMedia(dir string) (*Media, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create media dir: %w", err)
+	}
+	return &Media{dir: dir}, nil
+}
+
+// Put stores what r yields, up to max bytes, and returns its hash.
+func (m *Media) Put(r io.Reader, max int64) (string, error) {
+	tmp, err := os.CreateTemp(m.dir, ".incoming-*")
+	if err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, max+1))
+	if err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	if n > max {
+		return "", ErrTooLarge
+	}
+	if n == 0 {
+		return "", errors.New("store media: empty file")
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	hash := hex.EncodeToString(h.Sum(nil))
+	path := m.path(hash)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("store media: %w", err)
+	}
+	return hash, nil
+}
+
+func (m *Media) path(hash string) string {
+	return filepath.Join(m.dir, hash[:2], hash)
+}
+
+// Open opens a stored media file by its hash.
+func (m *Media) Open(hash string) (*os.File, error) {
+	if !validHash(hash) {
+		return nil, fmt.Errorf("open media: bad hash %q", hash)
+	}
+	f, err := os.Open(m.path(hash))
+	if err != nil {
+		return nil, fmt.Errorf("open media: %w", err)
+	}
+	return f, nil
+}
+
+func validHash(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
+}

@@ -1,0 +1,266 @@
+// Package store keeps aduan's state in one bbolt file: conversations,
+// complaints and their threads, links from admin posts to complaints,
+// inbound de-duplication, the outbox of messages still to deliver, and
+// counters. Photos live beside it, by content hash (see Media).
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"aduan/flows"
+)
+
+var (
+	bucketConversations = []byte("conversations")
+	bucketComplaints    = []byte("complaints")
+	bucketPosts         = []byte("posts")
+	bucketThreads       = []byte("threads")
+	bucketSeen          = []byte("seen")
+	bucketOutbox        = []byte("outbox")
+	bucketCounters      = []byte("counters")
+	bucketMeta          = []byte("meta")
+	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta}
+)
+
+// ErrLocked means another process holds the database open.
+var ErrLocked = errors.New("database is in use by another process")
+
+// Store is the bbolt database of one desk.
+type Store struct {
+	db *bolt.DB
+}
+
+// Options tune how the database is opened.
+type Options struct {
+	// LockTimeout is how long to wait for another instance to let go of the
+	// file before giving up. Zero means one second.
+	LockTimeout time.Duration
+	// NoSync skips fsync; only for tests that measure something else.
+	NoSync bool
+}
+
+// Open opens (or creates) the database at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w (is another aduan running with the same data_dir?)", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create buckets in %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Update runs fn in a write transaction. Concurrent calls are combined into
+// one commit (one fsync), so fn may run more than once and must only
+// depend on what it reads through tx.
+func (s *Store) Update(fn func(*Tx) error) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Tx is one transaction on the store.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+func (t *Tx) get(bucket []byte, key string, v any) (bool, error) {
+	data := t.tx.Bucket(bucket).Get([]byte(key))
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("decode %s/%s: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+func (t *Tx) put(bucket []byte, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s/%s: %w", bucket, key, err)
+	}
+	return t.tx.Bucket(bucket).Put([]byte(key), data)
+}
+
+// Seen records an inbound message key (such as "telegram:update:42") and
+// reports whether it had been recorded before.
+func (t *Tx) Seen(key string, now time.Time) (bool, error) {
+	b := t.tx.Bucket(bucketSeen)
+	if b.Get([]byte(key)) != nil {
+		return true, nil
+	}
+	return false, b.Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(now.Unix())))
+}
+
+// PruneSeen forgets inbound keys recorded before the given time. Telegram
+// keeps an update for 24 hours, so older keys cannot come back.
+func (t *Tx) PruneSeen(before time.Time) (int, error) {
+	c := t.tx.Bucket(bucketSeen).Cursor()
+	n := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < before.Unix() {
+			if err := c.Delete(); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Conversation loads a citizen's conversation; a new one starts idle.
+func (t *Tx) Conversation(chat flows.Chat) (flows.Conversation, error) {
+	var c flows.Conversation
+	ok, err := t.get(bucketConversations, chat.String(), &c)
+	if err != nil || !ok {
+		return flows.Conversation{Chat: chat, State: flows.StateIdle}, err
+	}
+	return c, nil
+}
+
+// PutConversation stores a conversation.
+func (t *Tx) PutConversation(c flows.Conversation) error {
+	return t.put(bucketConversations, c.Chat.String(), c)
+}
+
+// Complaint loads a complaint; nil when there is none with that ticket.
+func (t *Tx) Complaint(ticket string) (*flows.Complaint, error) {
+	var c flows.Complaint
+	ok, err := t.get(bucketComplaints, ticket, &c)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Complaints loads the complaints with the given tickets, skipping any
+// that do not exist.
+func (t *Tx) Complaints(tickets []string) ([]flows.Complaint, error) {
+	out := make([]flows.Complaint, 0, len(tickets))
+	for _, tk := range tickets {
+		c, err := t.Complaint(tk)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// PutComplaint stores a complaint.
+func (t *Tx) PutComplaint(c flows.Complaint) error {
+	if c.Ticket == "" {
+		return errors.New("put complaint: empty ticket")
+	}
+	return t.put(bucketComplaints, c.Ticket, c)
+}
+
+// EachComplaint calls fn for every complaint in ticket order.
+func (t *Tx) EachComplaint(fn func(flows.Complaint) error) error {
+	return t.tx.Bucket(bucketComplaints).ForEach(func(k, v []byte) error {
+		var c flows.Complaint
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode complaint %s: %w", k, err)
+		}
+		return fn(c)
+	})
+}
+
+func counterKey(prefix string, year int) []byte {
+	return []byte("ticket:" + prefix + ":" + strconv.Itoa(year))
+}
+
+func (t *Tx) counter(key []byte) uint64 {
+	v := t.tx.Bucket(bucketCounters).Get(key)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// NextTicket returns the ticket number the next complaint of that year
+// would get, without taking it.
+func (t *Tx) NextTicket(prefix string, year int) string {
+	return flows.TicketNumber(prefix, year, t.counter(counterKey(prefix, year))+1)
+}
+
+// TakeTicket takes the next ticket number of that year. Numbers start at 1
+// each year.
+func (t *Tx) TakeTicket(prefix string, year int) (string, error) {
+	key := counterKey(prefix, year)
+	n := t.counter(key) + 1
+	if err := t.tx.Bucket(bucketCounters).Put(key, binary.BigEndian.AppendUint64(nil, n)); err != nil {
+		return "", err
+	}
+	return flows.TicketNumber(prefix, year, n), nil
+}
+
+func postKey(chat flows.Chat, msgID string) string { return chat.String() + "|" + msgID }
+
+// LinkPost remembers that a message in an admin chat is about a complaint,
+// so a reply to it reaches the complaint. The first post of a complaint in
+// a chat becomes the one later messages are threaded under.
+func (t *Tx) LinkPost(chat flows.Chat, msgID, ticket string) error {
+	if err := t.tx.Bucket(bucketPosts).Put([]byte(postKey(chat, msgID)), []byte(ticket)); err != nil {
+		return err
+	}
+	threads := t.tx.Bucket(bucketThreads)
+	tk := []byte(ticket + "|" + chat.String())
+	if threads.Get(tk) == nil {
+		return threads.Put(tk, []byte(msgID))
+	}
+	return nil
+}
+
+// PostTicket returns the complaint a message in a chat is about, or "".
+func (t *Tx) PostTicket(chat flows.Chat, msgID string) string {
+	return string(t.tx.Bucket(bucketPosts).Get([]byte(postKey(chat, msgID))))
+}
+
+// ThreadPost returns the message a complaint's thread hangs under in a
+// chat, or "".
+func (t *Tx) ThreadPost(ticket string, chat flows.Chat) string {
+	return string(t.tx.Bucket(bucketThreads).Get([]byte(ticket + "|" + chat.String())))
+}
+
+// Meta returns a stored setting, such as a channel's update offset.
+func (t *Tx) Meta(key string) string {
+	return string(t.tx.Bucket(bucketMeta).Get([]byte(key)))
+}
+
+// SetMeta stores a setting.
+func (t *Tx) SetMeta(key, value string) error {
+	return t.tx.Bucket(bucketMeta).Put([]byte(key), []byte(value))
+}
