@@ -58,6 +58,13 @@ func (c *Config) ticketIn(text string) string {
 	return ""
 }
 
+// stripTicket removes the ticket number, in any case, from a command's
+// arguments.
+func stripTicket(args, ticket string) string {
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(ticket))
+	return strings.TrimSpace(re.ReplaceAllLiteralString(args, ""))
+}
+
 // adminCommands are the commands that act on a complaint.
 var adminCommands = map[string]bool{"proses": true, "selesai": true, "tolak": true, "teruskan": true, "catatan": true, "info": true}
 
@@ -106,7 +113,7 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 	}
 	c := cloneComplaint(*cp)
 	a.cp = &c
-	args = strings.TrimSpace(strings.Replace(args, ticket, "", 1))
+	args = stripTicket(args, ticket)
 	if !isCmd {
 		a.relay()
 		return a.outcome()

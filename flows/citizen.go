@@ -357,6 +357,10 @@ func (s *step) wrongChoice(stale bool) {
 // is added to that complaint's thread.
 func (s *step) idle() {
 	id, ok, stale := s.choice()
+	if s.in.Kind == InputChoice && (s.in.Choice == choiceComplaint || s.in.Choice == choiceStatus || s.in.Choice == choiceHelp) {
+		// The menu's buttons stay valid under any old menu message.
+		id, ok, stale = s.in.Choice, true, false
+	}
 	if ok {
 		switch id {
 		case choiceComplaint:
@@ -487,7 +491,11 @@ func (s *step) location() {
 		s.conv.Draft.Location = &loc
 	case InputText:
 		text := strings.TrimSpace(s.in.Text)
-		if !cat.LocationRequired && strings.EqualFold(text, s.t.SkipWord) {
+		if strings.EqualFold(text, s.t.SkipWord) {
+			if cat.LocationRequired {
+				s.ask(s.t.NeedLocation)
+				return
+			}
 			s.conv.Draft.Location = &Location{}
 			break
 		}
@@ -559,6 +567,8 @@ func (s *step) confirm() {
 	case choiceEdit:
 		s.conv.State = StateEdit
 		s.ask("")
+	case choiceCancel:
+		s.cancel()
 	}
 }
 

@@ -1,0 +1,153 @@
+package flows
+
+import (
+	"strings"
+	"testing"
+)
+
+func mustComplaint(t *testing.T, status Status) *Complaint {
+	t.Helper()
+	return &Complaint{
+		Ticket: "ADU-2026-000007", Citizen: citizen, CitizenName: "Budi", Category: "jalan", Office: "dpupr",
+		Description: goodDesc, Location: Location{Text: "Jl. Pemuda"}, Status: status, Created: now, Updated: now,
+	}
+}
+
+func TestAdmin(t *testing.T) {
+	reply := func(text string) AdminInput {
+		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "55", Text: text, ReplyTicket: "ADU-2026-000007"}
+	}
+	loose := func(text string) AdminInput {
+		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "56", Text: text}
+	}
+	tests := []struct {
+		name        string
+		in          AdminInput
+		status      Status // of the complaint before; "" for none found
+		wantStatus  Status // after; "" when unchanged or none
+		wantCitizen string // substring of the message to the citizen; "" for none
+		wantAdmin   string // substring of the message to the admin chat; "" for none
+		wantEntry   EntryKind
+	}{
+		{"reply relayed", reply("Besok kami perbaiki."), StatusNew, "", "Balasan dari DPU-PR untuk ADU-2026-000007:\nBesok kami perbaiki.", "", EntryReply},
+		{"reply keeps markup literal", reply("<b>x</b> _y_ *z* [a](b)."), StatusNew, "", "<b>x</b> _y_ *z* [a](b).", "", EntryReply},
+		{"proses", reply("/proses"), StatusNew, StatusInProgress, "sedang diproses oleh DPU-PR", "status menjadi diproses", EntryStatus},
+		{"proses twice", reply("/proses"), StatusInProgress, "", "", "sudah berstatus diproses", ""},
+		{"selesai with note", reply("/selesai sudah ditambal"), StatusInProgress, StatusResolved, "Catatan: sudah ditambal", "status menjadi selesai", EntryStatus},
+		{"selesai by ticket", loose("/selesai ADU-2026-000007"), StatusNew, StatusResolved, "telah diselesaikan", "status menjadi selesai", EntryStatus},
+		{"selesai lower-case ticket", loose("/selesai adu-2026-000007 beres"), StatusNew, StatusResolved, "Catatan: beres", "selesai", EntryStatus},
+		{"tolak needs reason", reply("/tolak"), StatusNew, "", "", "Sertakan alasan", ""},
+		{"tolak", reply("/tolak bukan jalan kabupaten"), StatusNew, StatusRejected, "Alasan: bukan jalan kabupaten", "ditolak", EntryStatus},
+		{"catatan internal", reply("/catatan cek anggaran"), StatusNew, "", "", "tidak dikirim ke warga", EntryNote},
+		{"catatan empty", reply("/catatan"), StatusNew, "", "", "Sertakan isi catatan", ""},
+		{"teruskan", reply("/teruskan disdik"), StatusNew, "", "dialihkan ke Disdik", "DITERUSKAN dari DPU-PR", EntryForward},
+		{"teruskan unknown", reply("/teruskan pajak"), StatusNew, "", "", "tidak dikenal", ""},
+		{"teruskan same", reply("/teruskan dpupr"), StatusNew, "", "", "sudah ditangani", ""},
+		{"teruskan empty", reply("/teruskan"), StatusNew, "", "", "Sertakan dinas tujuan", ""},
+		{"info", reply("/info"), StatusNew, "", "", "Riwayat", ""},
+		{"command without ticket", loose("/proses"), StatusNew, "", "", "Balas pesan aduan", ""},
+		{"unknown ticket", loose("/proses ADU-2026-999999"), "", "", "", "tidak ditemukan", ""},
+		{"chatter ignored", loose("rapat jam 2"), StatusNew, "", "", "", ""},
+		{"other bot's command ignored", loose("/poll"), StatusNew, "", "", "", ""},
+		{"admin help", loose("/bantuan"), StatusNew, "", "", "/teruskan", ""},
+		{"other office's chat", AdminInput{Chat: Chat{"telegram", "-999"}, UserID: "9", Text: "/proses", ReplyTicket: "ADU-2026-000007"}, StatusNew, "", "", "bukan grup ini", ""},
+		{"coordinator may act", AdminInput{Chat: coordChat, UserID: "9", Text: "/proses", ReplyTicket: "ADU-2026-000007"}, StatusNew, StatusInProgress, "diproses", "diproses", EntryStatus},
+	}
+	cfg := mustConfig(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cp *Complaint
+			if tt.status != "" {
+				cp = mustComplaint(t, tt.status)
+			}
+			out := Admin(cfg, tt.in, cp, now)
+			var toCit, toAdm []string
+			for _, m := range out.Messages {
+				if m.To == citizen {
+					toCit = append(toCit, m.Text)
+					if m.OnFail == nil || m.OnFail.To != tt.in.Chat {
+						t.Errorf("message to citizen has no failure notice for the admin chat: %+v", m)
+					}
+				} else {
+					toAdm = append(toAdm, m.Text)
+				}
+			}
+			checkText(t, "citizen", toCit, tt.wantCitizen)
+			checkText(t, "admins", toAdm, tt.wantAdmin)
+			switch {
+			case tt.wantEntry == "" && len(out.Complaints) > 0:
+				t.Errorf("complaint changed: %+v", out.Complaints[0])
+			case tt.wantEntry != "":
+				if len(out.Complaints) != 1 {
+					t.Fatalf("complaint not stored")
+				}
+				c := out.Complaints[0]
+				if last := c.Thread[len(c.Thread)-1]; last.Kind != tt.wantEntry || last.Author != tt.in.UserName {
+					t.Errorf("last entry = %+v, want kind %q by %q", last, tt.wantEntry, tt.in.UserName)
+				}
+				want := tt.wantStatus
+				if want == "" {
+					want = tt.status
+				}
+				if c.Status != want {
+					t.Errorf("status = %q, want %q", c.Status, want)
+				}
+			}
+			if cp != nil && len(cp.Thread) != 0 {
+				t.Errorf("Admin changed its argument")
+			}
+		})
+	}
+}
+
+func checkText(t *testing.T, who string, got []string, want string) {
+	t.Helper()
+	all := strings.Join(got, "\n---\n")
+	if want == "" {
+		if len(got) > 0 {
+			t.Errorf("%s got %q, want nothing", who, all)
+		}
+		return
+	}
+	if !strings.Contains(all, want) {
+		t.Errorf("%s got %q, want it to contain %q", who, all, want)
+	}
+}
+
+func TestAdminAllowList(t *testing.T) {
+	cfg := mustConfig(t)
+	cfg.AdminUsers = map[string]bool{"telegram:1": true}
+	cp := mustComplaint(t, StatusNew)
+	out := Admin(cfg, AdminInput{Chat: dpuChat, UserID: "2", Text: "/selesai", ReplyTicket: cp.Ticket}, cp, now)
+	if len(out.Complaints) != 0 {
+		t.Errorf("user off the allow-list changed the complaint")
+	}
+	checkText(t, "admins", []string{out.Messages[0].Text}, "tidak terdaftar")
+	out = Admin(cfg, AdminInput{Chat: dpuChat, UserID: "1", Text: "/selesai", ReplyTicket: cp.Ticket}, cp, now)
+	if len(out.Complaints) != 1 || out.Complaints[0].Status != StatusResolved {
+		t.Errorf("allowed user could not act: %+v", out)
+	}
+}
+
+func TestCitizenMessageToThread(t *testing.T) {
+	cfg := mustConfig(t)
+	_, stored := run(t, cfg, cmd("aduan", ""), choose("cat:jalan"), txt(goodDesc), point(1, 2), photo("aa"), txt("lanjut"), choose(choiceSend))
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{"ADU-2026-000001"}, Updated: now}
+	out := Step(cfg, conv, txt("Sudah seminggu belum ada perbaikan"), Env{Now: now, Complaints: []Complaint{stored["ADU-2026-000001"]}})
+	var post *Message
+	for i := range out.Messages {
+		if out.Messages[i].To == dpuChat {
+			post = &out.Messages[i]
+		}
+	}
+	if post == nil || !post.Thread || post.Ticket != "ADU-2026-000001" || !strings.Contains(post.Text, "Sudah seminggu") {
+		t.Fatalf("thread post = %+v", post)
+	}
+	// A closed complaint takes no more messages; the citizen sees the menu.
+	closed := stored["ADU-2026-000001"]
+	closed.Status = StatusResolved
+	out = Step(cfg, conv, txt("halo lagi"), Env{Now: now, Complaints: []Complaint{closed}})
+	if len(out.Complaints) != 0 {
+		t.Errorf("message added to a closed complaint")
+	}
+}
