@@ -1,0 +1,518 @@
+package telegram_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"aduan/bot"
+	"aduan/bot/telegram"
+	"aduan/bot/telegram/telegramtest"
+	"aduan/flows"
+	"aduan/store"
+)
+
+const (
+	coordID int64 = -1001
+	dpuID   int64 = -1002
+	wait          = 10 * time.Second
+)
+
+var (
+	budi   = telegramtest.User{ID: 5001, FirstName: "Budi", LastName: "Santoso"}
+	sari   = telegramtest.User{ID: 7001, FirstName: "Sari"}
+	coord  = telegramtest.Group(coordID, "Koordinator Aduan")
+	dpu    = telegramtest.Group(dpuID, "Admin DPU-PR")
+	clock  = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+	photo1 = []byte("\xff\xd8\xff\xe0 photo of a pothole")
+)
+
+func testConfig(officeChats bool) *flows.Config {
+	cfg := &flows.Config{
+		TicketPrefix: "ADU", Coordinator: "diskominfo",
+		CoordinatorChats: []flows.Chat{telegram.MakeChat(coordID)},
+		Offices: []flows.Office{
+			{ID: "dpupr", Name: "DPU-PR"},
+			{ID: "disdik", Name: "Disdik"},
+			{ID: "diskominfo", Name: "Diskominfo"},
+		},
+		Categories: []flows.Category{
+			{ID: "jalan", Label: "Jalan dan jembatan", Office: "dpupr", PhotoRequired: true, LocationRequired: true},
+			{ID: "sekolah", Label: "Sekolah", Office: "disdik"},
+		},
+		DescriptionMin: 10, DescriptionMax: 2000, MaxPhotos: 5, Texts: flows.DefaultTexts(),
+	}
+	if officeChats {
+		cfg.Offices[0].Chats = []flows.Chat{telegram.MakeChat(dpuID)}
+	}
+	return cfg
+}
+
+// harness runs the whole bot (store, desk, Telegram adapter) against the
+// fake Bot API.
+type harness struct {
+	t      *testing.T
+	srv    *telegramtest.Server
+	st     *store.Store
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+	runErr error
+}
+
+func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Config) *harness {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := store.OpenMedia(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.Default()
+	}
+	desk := bot.New(st, cfg, bot.Options{Now: func() time.Time { return clock }, Location: time.UTC, Logger: log})
+	fast := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 100}
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Limits: fast, Logger: log}, desk, st, media)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk.AddChannel(tg)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, srv: srv, st: st, cancel: cancel}
+	h.done.Add(2)
+	go func() { defer h.done.Done(); desk.Run(ctx) }()
+	go func() { defer h.done.Done(); h.runErr = tg.Run(ctx) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+// stop shuts the bot down as SIGTERM does and closes the store.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.done.Wait()
+	h.cancel = nil
+	if err := h.st.Close(); err != nil {
+		h.t.Errorf("close store: %v", err)
+	}
+}
+
+// waitSent waits for a message to a chat whose text contains want, and
+// returns it.
+func (h *harness) waitSent(chatID int64, want string) telegramtest.Sent {
+	h.t.Helper()
+	var found telegramtest.Sent
+	ok := h.srv.Wait(wait, func() bool {
+		for _, m := range h.srv.Sent(chatID) {
+			if strings.Contains(m.Text, want) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		var texts []string
+		for _, m := range h.srv.Sent(chatID) {
+			texts = append(texts, m.Text)
+		}
+		h.t.Fatalf("chat %d never got %q; it got:\n%s", chatID, want, strings.Join(texts, "\n---\n"))
+	}
+	return found
+}
+
+// waitCount waits until a chat got n messages.
+func (h *harness) waitCount(chatID int64, n int) []telegramtest.Sent {
+	h.t.Helper()
+	if !h.srv.Wait(wait, func() bool { return len(h.srv.Sent(chatID)) >= n }) {
+		h.t.Fatalf("chat %d got %d messages, want %d", chatID, len(h.srv.Sent(chatID)), n)
+	}
+	return h.srv.Sent(chatID)
+}
+
+// lastWithButton finds the newest message to a chat with an inline button
+// carrying data.
+func (h *harness) lastWithButton(chatID int64, data string) telegramtest.Sent {
+	h.t.Helper()
+	var found telegramtest.Sent
+	ok := h.srv.Wait(wait, func() bool {
+		sent := h.srv.Sent(chatID)
+		for i := len(sent) - 1; i >= 0; i-- {
+			if m := sent[i].Markup; m != nil {
+				for _, row := range m.Inline {
+					for _, b := range row {
+						if b.CallbackData == data {
+							found = sent[i]
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	})
+	if !ok {
+		h.t.Fatalf("chat %d has no message with button %q", chatID, data)
+	}
+	return found
+}
+
+func (h *harness) complaint(ticket string) *flows.Complaint {
+	h.t.Helper()
+	var c *flows.Complaint
+	err := h.st.View(func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Complaint(ticket)
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+const desc = "<b>Jalan</b> _rusak_ *parah* [x]. Lubang besar di depan pasar."
+
+// fileComplaint walks a citizen through a whole complaint and returns the
+// post in the admin chat.
+func fileComplaint(t *testing.T, h *harness, adminChat int64) telegramtest.Sent {
+	t.Helper()
+	srv := h.srv
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/start")
+	menu := h.lastWithButton(budi.ID, "menu:aduan")
+	q := srv.Press(me, budi, menu.MessageID, "menu:aduan")
+	cats := h.lastWithButton(budi.ID, "cat:jalan")
+	if !srv.Wait(wait, func() bool { return srv.Answered(q) }) {
+		t.Errorf("callback query %s not answered", q)
+	}
+	srv.Press(me, budi, cats.MessageID, "cat:jalan")
+	h.waitSent(budi.ID, "uraian")
+	srv.Text(me, budi, desc)
+	ask := h.waitSent(budi.ID, "Kirim lokasi")
+	if ask.Markup == nil || len(ask.Markup.Keyboard) == 0 || !ask.Markup.Keyboard[0][0].RequestLocation {
+		t.Errorf("location is not asked with a request_location button: %+v", ask.Markup)
+	}
+	srv.Location(me, budi, -7.705, 110.606)
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima (1)")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	if !strings.Contains(summary.Text, desc) {
+		t.Errorf("summary %q lacks the description as typed", summary.Text)
+	}
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.waitSent(budi.ID, "ADU-2026-000001")
+	return h.waitSent(adminChat, "ADU-2026-000001")
+}
+
+func TestCitizenToAdminAndBack(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+
+	if !post.Photo || string(post.PhotoData) != string(photo1) {
+		t.Errorf("admin post is not the citizen's photo: %+v", post)
+	}
+	for _, want := range []string{"Jalan dan jembatan", "DPU-PR", "Budi Santoso", desc, "https://maps.google.com/?q=-7.705000,110.606000"} {
+		if !strings.Contains(post.Text, want) {
+			t.Errorf("admin post lacks %q:\n%s", want, post.Text)
+		}
+	}
+	for _, m := range srv.Sent(0) {
+		if m.ParseMode != "" {
+			t.Errorf("message sent with parse_mode %q: user text could be mangled", m.ParseMode)
+		}
+	}
+	if strings.Contains(post.Text, "5001") {
+		t.Errorf("admin post shows the citizen's id")
+	}
+
+	// An admin answers by replying to the post.
+	srv.Reply(coord, sari, post.MessageID, "Besok <b>kami</b> tambal_ya*.")
+	got := h.waitSent(budi.ID, "Balasan dari DPU-PR untuk ADU-2026-000001")
+	if !strings.Contains(got.Text, "Besok <b>kami</b> tambal_ya*.") || strings.Contains(got.Text, "Sari") {
+		t.Errorf("citizen got %q", got.Text)
+	}
+
+	// The citizen writes again: it reaches the admins under the post.
+	srv.Text(telegramtest.Private(budi), budi, "Terima kasih, ditunggu")
+	follow := h.waitSent(coordID, "Terima kasih, ditunggu")
+	if follow.ReplyTo != post.MessageID {
+		t.Errorf("citizen's follow-up replies to %d, want the post %d", follow.ReplyTo, post.MessageID)
+	}
+
+	// A reply to the follow-up post works too; then /selesai closes it.
+	srv.Reply(coord, sari, follow.MessageID, "/selesai sudah ditambal")
+	h.waitSent(budi.ID, "telah diselesaikan oleh DPU-PR")
+	h.waitSent(coordID, "status menjadi selesai")
+	if c := h.complaint("ADU-2026-000001"); c.Status != flows.StatusResolved || len(c.Thread) != 3 {
+		t.Errorf("complaint after /selesai: status %q, %d entries", c.Status, len(c.Thread))
+	}
+}
+
+func TestAdminCommandsAndForward(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(true))
+	post := fileComplaint(t, h, dpuID)
+	if n := len(srv.Sent(coordID)); n != 0 {
+		t.Errorf("coordinator got %d messages for an office with its own chat", n)
+	}
+	srv.Reply(dpu, sari, post.MessageID, "/proses")
+	h.waitSent(budi.ID, "sedang diproses")
+	srv.Text(dpu, sari, "/catatan@aduan_test_bot ADU-2026-000001 cek anggaran")
+	h.waitSent(dpuID, "Catatan disimpan")
+	srv.Text(dpu, sari, "/info ADU-2026-000001")
+	info := h.waitSent(dpuID, "Riwayat")
+	if !strings.Contains(info.Text, "cek anggaran") {
+		t.Errorf("/info lacks the note: %s", info.Text)
+	}
+	srv.Reply(dpu, sari, post.MessageID, "/teruskan disdik")
+	h.waitSent(budi.ID, "dialihkan ke Disdik")
+	h.waitSent(coordID, "DITERUSKAN dari DPU-PR")
+	if c := h.complaint("ADU-2026-000001"); c.Office != "disdik" {
+		t.Errorf("office after /teruskan = %q", c.Office)
+	}
+	// The note never reached the citizen.
+	for _, m := range srv.Sent(budi.ID) {
+		if strings.Contains(m.Text, "cek anggaran") {
+			t.Errorf("internal note sent to the citizen: %q", m.Text)
+		}
+	}
+}
+
+func TestCitizenCannotActAsAdmin(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	fileComplaint(t, h, coordID)
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/selesai ADU-2026-000001")
+	h.waitSent(budi.ID, "tidak dikenal")
+	// A group that is not an admin chat cannot act either.
+	other := telegramtest.Group(-999, "Grup lain")
+	srv.Text(other, budi, "/selesai ADU-2026-000001")
+	srv.Text(me, budi, "/status")
+	h.waitSent(budi.ID, "ADU-2026-000001 – Jalan dan jembatan – baru")
+	if c := h.complaint("ADU-2026-000001"); c.Status != flows.StatusNew {
+		t.Errorf("status = %q after a citizen's /selesai", c.Status)
+	}
+	if n := len(srv.Sent(-999)); n != 0 {
+		t.Errorf("bot answered in a foreign group %d times", n)
+	}
+}
+
+func TestOutOfPlaceInputKeepsDraft(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:sekolah")
+	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
+	h.waitSent(budi.ID, "uraian")
+	n := len(srv.Sent(budi.ID))
+	srv.Sticker(me, budi)
+	h.waitCount(budi.ID, n+1)
+	srv.Edit(me, budi, "ubah")
+	h.waitSent(budi.ID, "diubah")
+	srv.Photo(me, budi, photo1, "")
+	h.waitCount(budi.ID, n+3)
+	srv.Text(me, budi, strings.Repeat("panjang ", 300))
+	h.waitSent(budi.ID, "terlalu panjang")
+	// The draft is still there: a good description moves on.
+	srv.Text(me, budi, "Atap kelas 3 SD Negeri 1 bocor")
+	h.waitSent(budi.ID, "Di mana lokasinya")
+}
+
+func TestRestartBetweenPostAndReply(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	h := mustStart(t, srv, dir, testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	h.stop()
+
+	h = mustStart(t, srv, dir, testConfig(false))
+	srv.Reply(coord, sari, post.MessageID, "Sudah kami jadwalkan")
+	h.waitSent(budi.ID, "Balasan dari DPU-PR untuk ADU-2026-000001:\nSudah kami jadwalkan")
+	// The ticket counter survived too.
+	srv.Text(telegramtest.Private(budi), budi, "/status")
+	h.waitSent(budi.ID, "ADU-2026-000001")
+}
+
+func TestRestartResumesHalfFinishedConversation(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	h := mustStart(t, srv, dir, testConfig(false))
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:sekolah")
+	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
+	h.waitSent(budi.ID, "uraian")
+	h.stop()
+	h = mustStart(t, srv, dir, testConfig(false))
+	srv.Text(me, budi, "Atap kelas 3 SD Negeri 1 bocor")
+	h.waitSent(budi.ID, "Di mana lokasinya")
+}
+
+func TestRateLimitedThenDelivered(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.Fail(telegramtest.Failure{Method: "sendMessage", ChatID: budi.ID, Times: 1, Code: 429, Desc: "Too Many Requests: retry after 1", RetryAfter: 1})
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	start := time.Now()
+	srv.Text(telegramtest.Private(budi), budi, "/start")
+	got := h.waitSent(budi.ID, "Selamat datang")
+	if d := got.At.Sub(start); d < time.Second {
+		t.Errorf("message resent after %s, before retry_after (1s)", d)
+	}
+	h.waitSent(budi.ID, "Silakan pilih")
+	sent := srv.Sent(budi.ID)
+	if sent[0].Text != got.Text {
+		t.Errorf("order broken after 429: first delivered %q", sent[0].Text)
+	}
+}
+
+func TestBlockedCitizenReportedToAdmins(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	srv.Block(budi.ID)
+	srv.Reply(coord, sari, post.MessageID, "Mohon info tambahan")
+	notice := h.waitSent(coordID, "tidak terkirim")
+	if !strings.Contains(notice.Text, "memblokir") || !strings.Contains(notice.Text, "ADU-2026-000001") {
+		t.Errorf("notice = %q", notice.Text)
+	}
+	// The desk keeps working for others.
+	other := telegramtest.User{ID: 5002, FirstName: "Ani"}
+	srv.Text(telegramtest.Private(other), other, "/start")
+	h.waitSent(other.ID, "Selamat datang")
+	h.waitSent(other.ID, "Silakan pilih")
+	if !eventually(func() bool { return h.outbox() == 0 }) {
+		t.Errorf("outbox still holds %d messages", h.outbox())
+	}
+}
+
+func (h *harness) outbox() int {
+	var n int
+	if err := h.st.View(func(tx *store.Tx) error { n = tx.OutboxLen(); return nil }); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// eventually checks cond on a short tick until it holds or the wait ends;
+// for state the fake server does not see, such as the store.
+func eventually(cond func() bool) bool {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(wait)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return cond()
+		}
+	}
+	return true
+}
+
+func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
+	srv := telegramtest.New(t)
+	// The photo cannot be fetched at first: the update must stay
+	// unconfirmed until it is, and be handled once.
+	srv.Fail(telegramtest.Failure{Method: "getFile", Times: 2, Code: 500, Desc: "Internal Server Error"})
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:jalan")
+	srv.Press(me, budi, cats.MessageID, "cat:jalan")
+	srv.Text(me, budi, desc)
+	srv.Text(me, budi, "Jl. Pemuda, depan pasar Klaten")
+	h.waitSent(budi.ID, "Kirim foto")
+	id := srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima (1)")
+	if !srv.Wait(wait, func() bool { return srv.Offset() > id }) {
+		t.Fatalf("update %d never confirmed (offset %d)", id, srv.Offset())
+	}
+	// Telegram sends it again (say our confirmation was lost): ignored.
+	srv.Redeliver(id)
+	if !srv.Wait(wait, func() bool { return srv.Offset() > id && srv.Pending() == 0 }) {
+		t.Fatalf("redelivered update not confirmed")
+	}
+	srv.Text(me, budi, "lanjut")
+	h.lastWithButton(budi.ID, "ok:kirim")
+	n := 0
+	for _, m := range srv.Sent(budi.ID) {
+		if strings.Contains(m.Text, "Foto diterima") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("photo acknowledged %d times, want once", n)
+	}
+}
+
+func TestLongPostSplitsCaption(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	long := strings.Repeat("Jalan rusak parah sekali. ", 70) // ~1800 characters
+	srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:jalan")
+	srv.Press(me, budi, cats.MessageID, "cat:jalan")
+	h.waitSent(budi.ID, "uraian")
+	srv.Text(me, budi, long)
+	h.waitSent(budi.ID, "Kirim lokasi")
+	srv.Location(me, budi, -7.7, 110.6)
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	sent := h.waitCount(coordID, 2)
+	if !sent[0].Photo || !strings.Contains(sent[0].Text, "ADU-2026-000001") {
+		t.Errorf("first part is not the photo with the ticket: %+v", sent[0])
+	}
+	if sent[1].ReplyTo != sent[0].MessageID {
+		t.Errorf("rest of the post does not reply to the photo")
+	}
+	joined := sent[0].Text + " " + sent[1].Text
+	if strings.Count(joined, "Jalan rusak parah sekali.") != 70 {
+		t.Errorf("description lost in the split")
+	}
+	// A reply to the second part reaches the complaint too.
+	srv.Reply(coord, sari, sent[1].MessageID, "Siap")
+	h.waitSent(budi.ID, "Balasan dari DPU-PR untuk ADU-2026-000001:\nSiap")
+}
+
+func TestBadTokenStops(t *testing.T) {
+	srv := telegramtest.New(t)
+	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	desk := bot.New(st, testConfig(false), bot.Options{})
+	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, desk, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := tg.Run(ctx); err != telegram.ErrUnauthorized {
+		t.Errorf("Run with a wrong token = %v, want ErrUnauthorized", err)
+	}
+}

@@ -1,0 +1,697 @@
+// Package telegramtest is a local HTTP server that speaks the parts of the
+// Telegram Bot API aduan uses, for tests: scripted citizens and admins send
+// updates, and tests read what the bot sent. It parses parameters the way
+// the Bot API does (query string, URL-encoded or multipart form, or JSON)
+// and answers errors in the Bot API's shape, so the bot is tested against
+// the protocol rather than against one client library.
+package telegramtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Token is the bot token the server accepts.
+const Token = "123456:TEST-token"
+
+// Chat is a Telegram chat as the server describes it in updates.
+type Chat struct {
+	ID    int64
+	Type  string // "private", "group" or "supergroup"
+	Title string
+}
+
+// User is a Telegram user.
+type User struct {
+	ID        int64
+	FirstName string
+	LastName  string
+	Username  string
+}
+
+// Private returns the private chat of a user with the bot.
+func Private(u User) Chat { return Chat{ID: u.ID, Type: "private"} }
+
+// Group returns a group chat.
+func Group(id int64, title string) Chat { return Chat{ID: id, Type: "supergroup", Title: title} }
+
+// Markup is a message's reply_markup, decoded.
+type Markup struct {
+	Inline   [][]InlineButton `json:"inline_keyboard"`
+	Keyboard [][]KeyButton    `json:"keyboard"`
+	Remove   bool             `json:"remove_keyboard"`
+	OneTime  bool             `json:"one_time_keyboard"`
+}
+
+// InlineButton is an inline keyboard button.
+type InlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+// KeyButton is a reply keyboard button.
+type KeyButton struct {
+	Text            string `json:"text"`
+	RequestLocation bool   `json:"request_location"`
+}
+
+// Sent is one message the bot sent.
+type Sent struct {
+	Method    string
+	ChatID    int64
+	MessageID int
+	// Text is the text, or the caption of a photo.
+	Text      string
+	ParseMode string
+	ReplyTo   int
+	Markup    *Markup
+	// Photo is set for a photo; Uploaded tells an upload from a file_id.
+	Photo    bool
+	Uploaded bool
+	// PhotoData is the uploaded photo's content.
+	PhotoData []byte
+	At        time.Time
+}
+
+// Failure makes the next Times calls of Method (to ChatID, or any chat when
+// 0) fail with an error response.
+type Failure struct {
+	Method     string
+	ChatID     int64
+	Times      int
+	Code       int
+	Desc       string
+	RetryAfter int
+}
+
+// Server is the fake Bot API.
+type Server struct {
+	URL string
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	changed    chan struct{}
+	updates    []map[string]any
+	history    map[int64]map[string]any
+	nextUpdate int64
+	offset     int64
+	nextMsg    int
+	sent       []Sent
+	files      map[string][]byte
+	failures   []*Failure
+	blocked    map[int64]bool
+	answered   map[string]bool
+	calls      map[string]int
+	nextFile   int
+}
+
+// New starts a server; it stops when the test ends.
+func New(t interface {
+	Cleanup(func())
+}) *Server {
+	s := &Server{changed: make(chan struct{}), nextUpdate: 1000, nextMsg: 100,
+		files: map[string][]byte{}, history: map[int64]map[string]any{}, blocked: map[int64]bool{}, answered: map[string]bool{}, calls: map[string]int{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// notify wakes everyone waiting for a change; call with mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+type apiError struct {
+	code       int
+	desc       string
+	retryAfter int
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/file/bot"+Token+"/") {
+		s.serveFile(w, strings.TrimPrefix(r.URL.Path, "/file/bot"+Token+"/"))
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	token, method, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 {
+		writeError(w, apiError{404, "Not Found", 0})
+		return
+	}
+	if token != Token {
+		writeError(w, apiError{401, "Unauthorized", 0})
+		return
+	}
+	p, err := parseParams(r)
+	if err != nil {
+		writeError(w, apiError{400, "Bad Request: " + err.Error(), 0})
+		return
+	}
+	s.mu.Lock()
+	s.calls[method]++
+	s.mu.Unlock()
+	if method == "getUpdates" {
+		s.getUpdates(w, r, p)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.notify()
+	if e := s.failure(method, p); e != nil {
+		writeError(w, *e)
+		return
+	}
+	var result any
+	var apiErr *apiError
+	switch method {
+	case "getMe":
+		result = map[string]any{"id": 123456, "is_bot": true, "first_name": "Aduan", "username": "aduan_test_bot"}
+	case "sendMessage":
+		result, apiErr = s.sendMessage(p)
+	case "sendPhoto":
+		result, apiErr = s.sendPhoto(p)
+	case "sendMediaGroup":
+		result, apiErr = s.sendMediaGroup(p)
+	case "answerCallbackQuery":
+		if p.str("callback_query_id") == "" {
+			apiErr = &apiError{400, "Bad Request: query id is empty", 0}
+		}
+		s.answered[p.str("callback_query_id")] = true
+		result = true
+	case "getFile":
+		id := p.str("file_id")
+		data, ok := s.files[id]
+		if !ok {
+			apiErr = &apiError{400, "Bad Request: invalid file_id", 0}
+			break
+		}
+		result = map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(data), "file_path": "photos/" + id + ".jpg"}
+	default:
+		apiErr = &apiError{404, "Not Found: method not found", 0}
+	}
+	if apiErr != nil {
+		writeError(w, *apiErr)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, path string) {
+	id := strings.TrimSuffix(strings.TrimPrefix(path, "photos/"), ".jpg")
+	s.mu.Lock()
+	data, ok := s.files[id]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Write(data)
+}
+
+// failure returns the injected error for this call, if any.
+func (s *Server) failure(method string, p params) *apiError {
+	chatID, _ := strconv.ParseInt(p.str("chat_id"), 10, 64)
+	for _, f := range s.failures {
+		if f.Times > 0 && f.Method == method && (f.ChatID == 0 || f.ChatID == chatID) {
+			f.Times--
+			return &apiError{f.Code, f.Desc, f.RetryAfter}
+		}
+	}
+	if s.blocked[chatID] && strings.HasPrefix(method, "send") {
+		return &apiError{403, "Forbidden: bot was blocked by the user", 0}
+	}
+	return nil
+}
+
+func writeError(w http.ResponseWriter, e apiError) {
+	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
+	if e.retryAfter > 0 {
+		body["parameters"] = map[string]any{"retry_after": e.retryAfter}
+	}
+	writeJSON(w, e.code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// params are a call's parameters, each as the text the Bot API would read:
+// strings as they are, anything else as JSON.
+type params struct {
+	values map[string]string
+	files  map[string][]byte
+}
+
+func (p params) str(k string) string { return p.values[k] }
+
+func parseParams(r *http.Request) (params, error) {
+	p := params{values: map[string]string{}, files: map[string][]byte{}}
+	for k, v := range r.URL.Query() {
+		p.values[k] = v[0]
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		var m map[string]json.RawMessage
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			return p, fmt.Errorf("can't parse JSON: %w", err)
+		}
+		for k, raw := range m {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				p.values[k] = s
+			} else {
+				p.values[k] = string(raw)
+			}
+		}
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(64 << 20); err != nil {
+			return p, err
+		}
+		for k, v := range r.MultipartForm.Value {
+			p.values[k] = v[0]
+		}
+		for k, fhs := range r.MultipartForm.File {
+			f, err := fhs[0].Open()
+			if err != nil {
+				return p, err
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return p, err
+			}
+			p.files[k] = data
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return p, err
+		}
+		for k, v := range r.PostForm {
+			p.values[k] = v[0]
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
+	offset, _ := strconv.ParseInt(p.str("offset"), 10, 64)
+	timeout, _ := strconv.Atoi(p.str("timeout"))
+	limit, _ := strconv.Atoi(p.str("limit"))
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		if e := s.failure("getUpdates", p); e != nil {
+			s.mu.Unlock()
+			writeError(w, *e)
+			return
+		}
+		// Calling getUpdates with an offset confirms every update before it:
+		// the Bot API forgets them.
+		if offset > s.offset {
+			s.offset = offset
+			kept := s.updates[:0]
+			for _, u := range s.updates {
+				if u["update_id"].(int64) >= offset {
+					kept = append(kept, u)
+				}
+			}
+			s.updates = kept
+			s.notify()
+		}
+		var out []map[string]any
+		for _, u := range s.updates {
+			if len(out) < limit {
+				out = append(out, u)
+			}
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		if len(out) > 0 {
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": out})
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": []any{}})
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (s *Server) record(method string, p params) (Sent, *apiError) {
+	chatID, err := strconv.ParseInt(p.str("chat_id"), 10, 64)
+	if err != nil {
+		return Sent{}, &apiError{400, "Bad Request: chat not found", 0}
+	}
+	m := Sent{Method: method, ChatID: chatID, ParseMode: p.str("parse_mode"), At: time.Now()}
+	if rp := p.str("reply_parameters"); rp != "" {
+		var v struct {
+			MessageID int `json:"message_id"`
+		}
+		if err := json.Unmarshal([]byte(rp), &v); err != nil {
+			return Sent{}, &apiError{400, "Bad Request: can't parse reply parameters JSON object", 0}
+		}
+		m.ReplyTo = v.MessageID
+	}
+	if rm := p.str("reply_markup"); rm != "" {
+		m.Markup = &Markup{}
+		if err := json.Unmarshal([]byte(rm), m.Markup); err != nil {
+			return Sent{}, &apiError{400, "Bad Request: can't parse reply keyboard markup JSON object", 0}
+		}
+		for _, row := range m.Markup.Inline {
+			for _, b := range row {
+				if len(b.CallbackData) > 64 || b.CallbackData == "" {
+					return Sent{}, &apiError{400, "Bad Request: BUTTON_DATA_INVALID", 0}
+				}
+			}
+		}
+	}
+	return m, nil
+}
+
+// utf16Len counts as Telegram does.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) store(m Sent) map[string]any {
+	s.nextMsg++
+	m.MessageID = s.nextMsg
+	s.sent = append(s.sent, m)
+	msg := map[string]any{"message_id": m.MessageID, "date": time.Now().Unix(),
+		"chat": map[string]any{"id": m.ChatID, "type": chatType(m.ChatID)}}
+	if m.Photo {
+		s.nextFile++
+		id := "sent-photo-" + strconv.Itoa(s.nextFile)
+		s.files[id] = m.PhotoData
+		msg["photo"] = []map[string]any{{"file_id": id, "file_unique_id": "u" + id, "width": 800, "height": 600}}
+		if m.Text != "" {
+			msg["caption"] = m.Text
+		}
+	} else {
+		msg["text"] = m.Text
+	}
+	return msg
+}
+
+func chatType(id int64) string {
+	if id < 0 {
+		return "supergroup"
+	}
+	return "private"
+}
+
+func (s *Server) sendMessage(p params) (any, *apiError) {
+	m, e := s.record("sendMessage", p)
+	if e != nil {
+		return nil, e
+	}
+	m.Text = p.str("text")
+	switch n := utf16Len(m.Text); {
+	case strings.TrimSpace(m.Text) == "":
+		return nil, &apiError{400, "Bad Request: message text is empty", 0}
+	case n > 4096:
+		return nil, &apiError{400, "Bad Request: message is too long", 0}
+	}
+	return s.store(m), nil
+}
+
+// photo resolves a photo parameter: an upload ("attach://name" or the
+// field itself) or a file_id the server knows.
+func (s *Server) photo(v string, field string, p params) ([]byte, bool, *apiError) {
+	if name, ok := strings.CutPrefix(v, "attach://"); ok {
+		data, ok := p.files[name]
+		if !ok {
+			return nil, false, &apiError{400, "Bad Request: wrong file identifier/HTTP URL specified", 0}
+		}
+		return data, true, nil
+	}
+	if data, ok := p.files[field]; ok && v == "" {
+		return data, true, nil
+	}
+	if data, ok := s.files[v]; ok {
+		return data, false, nil
+	}
+	return nil, false, &apiError{400, "Bad Request: wrong file identifier/HTTP URL specified", 0}
+}
+
+func (s *Server) sendPhoto(p params) (any, *apiError) {
+	m, e := s.record("sendPhoto", p)
+	if e != nil {
+		return nil, e
+	}
+	m.Text, m.Photo = p.str("caption"), true
+	if utf16Len(m.Text) > 1024 {
+		return nil, &apiError{400, "Bad Request: message caption is too long", 0}
+	}
+	data, up, e := s.photo(p.str("photo"), "photo", p)
+	if e != nil {
+		return nil, e
+	}
+	m.PhotoData, m.Uploaded = data, up
+	return s.store(m), nil
+}
+
+func (s *Server) sendMediaGroup(p params) (any, *apiError) {
+	base, e := s.record("sendMediaGroup", p)
+	if e != nil {
+		return nil, e
+	}
+	var media []struct {
+		Type    string `json:"type"`
+		Media   string `json:"media"`
+		Caption string `json:"caption"`
+	}
+	if err := json.Unmarshal([]byte(p.str("media")), &media); err != nil || len(media) < 2 || len(media) > 10 {
+		return nil, &apiError{400, "Bad Request: wrong number of media or bad JSON", 0}
+	}
+	var out []any
+	for _, md := range media {
+		if utf16Len(md.Caption) > 1024 {
+			return nil, &apiError{400, "Bad Request: message caption is too long", 0}
+		}
+		data, up, e := s.photo(md.Media, "", p)
+		if e != nil {
+			return nil, e
+		}
+		m := base
+		m.Text, m.Photo, m.PhotoData, m.Uploaded = md.Caption, true, data, up
+		out = append(out, s.store(m))
+	}
+	return out, nil
+}
+
+// Update queues an update; the server gives it an update_id and returns it.
+func (s *Server) Update(u map[string]any) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextUpdate++
+	u["update_id"] = s.nextUpdate
+	s.updates = append(s.updates, u)
+	s.history[s.nextUpdate] = u
+	s.notify()
+	return s.nextUpdate
+}
+
+func (s *Server) message(chat Chat, from User, fields map[string]any) map[string]any {
+	s.mu.Lock()
+	s.nextMsg++
+	id := s.nextMsg
+	s.mu.Unlock()
+	m := map[string]any{
+		"message_id": id, "date": time.Now().Unix(),
+		"chat": map[string]any{"id": chat.ID, "type": chat.Type, "title": chat.Title},
+		"from": map[string]any{"id": from.ID, "is_bot": false, "first_name": from.FirstName, "last_name": from.LastName, "username": from.Username},
+	}
+	for k, v := range fields {
+		m[k] = v
+	}
+	return m
+}
+
+// Text sends a text message from a user.
+func (s *Server) Text(chat Chat, from User, text string) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{"text": text})})
+}
+
+// Reply sends a text message that replies to a message.
+func (s *Server) Reply(chat Chat, from User, replyTo int, text string) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{
+		"text": text, "reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}})})
+}
+
+// ReplyPhoto sends a photo that replies to a message.
+func (s *Server) ReplyPhoto(chat Chat, from User, replyTo int, data []byte, caption string) int64 {
+	fields := s.photoFields(data, caption)
+	fields["reply_to_message"] = map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}
+	return s.Update(map[string]any{"message": s.message(chat, from, fields)})
+}
+
+// Photo sends a photo (offered in two sizes, as Telegram does).
+func (s *Server) Photo(chat Chat, from User, data []byte, caption string) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, s.photoFields(data, caption))})
+}
+
+func (s *Server) photoFields(data []byte, caption string) map[string]any {
+	s.mu.Lock()
+	s.nextFile++
+	small, big := "in-small-"+strconv.Itoa(s.nextFile), "in-big-"+strconv.Itoa(s.nextFile)
+	s.files[small] = []byte("thumbnail")
+	s.files[big] = data
+	s.mu.Unlock()
+	f := map[string]any{"photo": []map[string]any{
+		{"file_id": small, "file_unique_id": "u" + small, "width": 90, "height": 60, "file_size": 9},
+		{"file_id": big, "file_unique_id": "u" + big, "width": 1280, "height": 960, "file_size": len(data)},
+	}}
+	if caption != "" {
+		f["caption"] = caption
+	}
+	return f
+}
+
+// Location shares a location pin.
+func (s *Server) Location(chat Chat, from User, lat, lon float64) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{"location": map[string]any{"latitude": lat, "longitude": lon}})})
+}
+
+// Sticker sends a sticker.
+func (s *Server) Sticker(chat Chat, from User) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{"sticker": map[string]any{
+		"file_id": "stk", "file_unique_id": "ustk", "type": "regular", "width": 512, "height": 512, "is_animated": false, "is_video": false}})})
+}
+
+// Edit sends an edited_message update.
+func (s *Server) Edit(chat Chat, from User, text string) int64 {
+	return s.Update(map[string]any{"edited_message": s.message(chat, from, map[string]any{"text": text, "edit_date": time.Now().Unix()})})
+}
+
+// Press presses an inline button under a message the bot sent; it returns
+// the callback query id.
+func (s *Server) Press(chat Chat, from User, messageID int, data string) string {
+	s.mu.Lock()
+	s.nextFile++
+	qid := "q" + strconv.Itoa(s.nextFile)
+	s.mu.Unlock()
+	s.Update(map[string]any{"callback_query": map[string]any{
+		"id": qid, "chat_instance": "ci", "data": data,
+		"from":    map[string]any{"id": from.ID, "is_bot": false, "first_name": from.FirstName, "last_name": from.LastName, "username": from.Username},
+		"message": map[string]any{"message_id": messageID, "date": 1, "chat": map[string]any{"id": chat.ID, "type": chat.Type}, "text": "…"},
+	}})
+	return qid
+}
+
+// Redeliver sends an update again with the same update_id, as Telegram
+// does when the bot's confirmation did not reach it.
+func (s *Server) Redeliver(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates = append(s.updates, s.history[id])
+	if s.offset > id {
+		s.offset = id
+	}
+	s.notify()
+}
+
+// Fail injects a failure.
+func (s *Server) Fail(f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, &f)
+}
+
+// Block makes every send to a chat fail with 403, as when a user blocked
+// the bot.
+func (s *Server) Block(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked[chatID] = true
+}
+
+// Sent returns what the bot sent to a chat (all chats for 0), in order.
+func (s *Server) Sent(chatID int64) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Sent
+	for _, m := range s.sent {
+		if chatID == 0 || m.ChatID == chatID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Calls counts the calls of a method.
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+// Answered reports whether a callback query was answered.
+func (s *Server) Answered(queryID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answered[queryID]
+}
+
+// Pending counts the updates not yet confirmed by the bot.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
+
+// Offset is the highest offset the bot confirmed with.
+func (s *Server) Offset() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.offset
+}
+
+// Wait blocks until cond holds or the timeout passes; it reports whether
+// cond held. cond runs with the server's state locked out of changes.
+func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		changed := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return cond()
+		}
+	}
+}
