@@ -35,7 +35,7 @@ type fileConfig struct {
 		Token        string        `mapstructure:"token"`
 		APIURL       string        `mapstructure:"api_url"`
 		AdminChatID  int64         `mapstructure:"admin_chat_id"`
-		AdminUserIDs []int64       `mapstructure:"admin_user_ids"`
+		AdminUserIDs []string      `mapstructure:"admin_user_ids"`
 		PollTimeout  time.Duration `mapstructure:"poll_timeout"`
 	} `mapstructure:"telegram"`
 	Offices []struct {
@@ -68,7 +68,7 @@ var defaults = map[string]any{
 	"telegram.token":          "",
 	"telegram.api_url":        "https://api.telegram.org",
 	"telegram.admin_chat_id":  0,
-	"telegram.admin_user_ids": []int64{},
+	"telegram.admin_user_ids": nil, // no default: an env list "1,2" must reach the decoder as text
 	"telegram.poll_timeout":   "30s",
 }
 
@@ -111,7 +111,9 @@ func loadConfig(path string) (*appConfig, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.SetDefault(k, defaults[k])
+		if defaults[k] != nil {
+			v.SetDefault(k, defaults[k])
+		}
 		if err := v.BindEnv(k); err != nil {
 			return nil, fmt.Errorf("bind %s: %w", k, err)
 		}
@@ -177,7 +179,11 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	if len(tgc.AdminUserIDs) > 0 {
 		f.AdminUsers = map[string]bool{}
 		for _, id := range tgc.AdminUserIDs {
-			f.AdminUsers["telegram:"+strconv.FormatInt(id, 10)] = true
+			id = strings.TrimSpace(id)
+			if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+				return nil, fmt.Errorf("telegram.admin_user_ids: %q is not a Telegram user id (a number)", id)
+			}
+			f.AdminUsers["telegram:"+id] = true
 		}
 	}
 	for _, o := range fc.Offices {

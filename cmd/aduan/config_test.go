@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// mustWrite writes a config file into a temp dir and returns its path.
+func mustWrite(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func shipped(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestShippedConfig(t *testing.T) {
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatalf("shipped config.yaml: %v", err)
+	}
+	f := cfg.Flows
+	for _, id := range []string{"dpupr", "disdik", "dinkes", "rsd", "disdukcapil", "diskominfo"} {
+		o, ok := f.Office(id)
+		if !ok {
+			t.Errorf("office %s missing", id)
+		}
+		if len(o.Chats) != 0 {
+			t.Errorf("office %s has its own chat in the shipped config", id)
+		}
+	}
+	if f.Coordinator != "diskominfo" || len(f.Categories) < 6 || f.TicketPrefix != "ADU" {
+		t.Errorf("shipped config: coordinator %q, %d categories, prefix %q", f.Coordinator, len(f.Categories), f.TicketPrefix)
+	}
+	if cfg.DataDir != "./data" || cfg.Telegram.APIURL != "https://api.telegram.org" || cfg.Location.String() != "Asia/Jakarta" {
+		t.Errorf("defaults: data_dir %q, api_url %q, tz %s", cfg.DataDir, cfg.Telegram.APIURL, cfg.Location)
+	}
+	if !strings.Contains(f.Texts.Submitted, "1×24 jam") {
+		t.Errorf("texts.submitted from the file not applied: %q", f.Texts.Submitted)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	t.Setenv("ADUAN_DATA_DIR", "/var/lib/aduan")
+	t.Setenv("ADUAN_TELEGRAM_TOKEN", "42:secret")
+	t.Setenv("ADUAN_TELEGRAM_API_URL", "http://127.0.0.1:8081")
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001234567890")
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_USER_IDS", "11,22")
+	t.Setenv("ADUAN_TICKET_PREFIX", "KLT")
+	t.Setenv("ADUAN_DESCRIPTION_MIN_CHARS", "20")
+	cfg, err := loadConfig(mustWrite(t, shipped(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.Flows
+	switch {
+	case cfg.DataDir != "/var/lib/aduan":
+		t.Errorf("data_dir = %q", cfg.DataDir)
+	case cfg.Telegram.Token != "42:secret":
+		t.Errorf("token = %q", cfg.Telegram.Token)
+	case cfg.Telegram.APIURL != "http://127.0.0.1:8081":
+		t.Errorf("api_url = %q", cfg.Telegram.APIURL)
+	case len(f.CoordinatorChats) != 1 || f.CoordinatorChats[0].ID != "-1001234567890":
+		t.Errorf("admin chat = %v", f.CoordinatorChats)
+	case !f.AdminUsers["telegram:11"] || !f.AdminUsers["telegram:22"] || len(f.AdminUsers) != 2:
+		t.Errorf("admin users = %v", f.AdminUsers)
+	case f.TicketPrefix != "KLT" || f.DescriptionMin != 20:
+		t.Errorf("prefix %q, min %d", f.TicketPrefix, f.DescriptionMin)
+	}
+	if err := cfg.needTelegram(); err != nil {
+		t.Errorf("needTelegram: %v", err)
+	}
+}
+
+func TestBadConfigNamesTheKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		env     map[string]string
+		want    string
+	}{
+		{"unknown key", "", nil, "'telegram' has invalid keys: tokn"},
+		{"bad admin user id", "", map[string]string{"ADUAN_TELEGRAM_ADMIN_USER_IDS": "11,budi"}, "telegram.admin_user_ids"},
+		{"unknown top key", "colour: blue\n", nil, "colour"},
+		{"bad chat id", "", map[string]string{"ADUAN_TELEGRAM_ADMIN_CHAT_ID": "abc"}, "telegram.admin_chat_id"},
+		{"bad number in file", "max_photos: banyak\n", nil, "max_photos"},
+		{"bad timezone", "timezone: Mars/Olympus\n", nil, "timezone"},
+		{"bad url", "", map[string]string{"ADUAN_TELEGRAM_API_URL": "api.telegram.org"}, "telegram.api_url"},
+		{"bad token", "", map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "telegram.token"},
+		{"unknown text", "texts:\n  salam: halo\n", nil, "texts.salam"},
+		{"unknown office", "", nil, "categories[0].office"},
+		{"bad yaml", "offices: [\n", nil, "config.yaml"},
+		{"bad poll timeout", "", map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			content := shipped(t)
+			if tt.name == "unknown key" {
+				content = strings.Replace(content, "  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s", 1)
+			} else if tt.name == "unknown office" {
+				content = strings.Replace(content, "office: dpupr", "office: pupr", 1)
+			} else if strings.HasPrefix(tt.content, "texts:") {
+				content = strings.Replace(content, "\ntexts:\n", "\n"+tt.content, 1)
+			} else {
+				content = tt.content + content
+			}
+			if tt.name == "bad yaml" {
+				content = tt.content
+			}
+			_, err := loadConfig(mustWrite(t, content))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one naming %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	for _, k := range []string{"ADUAN_TELEGRAM_TOKEN", "ADUAN_TELEGRAM_ADMIN_CHAT_ID", "ADUAN_CONFIG"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	path := mustWrite(t, shipped(t))
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{"no token", []string{"-config", path}, nil, exitConfig, "ADUAN_TELEGRAM_TOKEN"},
+		{"no admin chat", []string{"-config", path}, map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x"}, exitConfig, "ADUAN_TELEGRAM_ADMIN_CHAT_ID"},
+		{"missing file", []string{"-config", filepath.Join(t.TempDir(), "nope.yaml")}, nil, exitConfig, "nope.yaml"},
+		{"config from env", []string{"-check"}, map[string]string{"ADUAN_CONFIG": path, "ADUAN_TELEGRAM_TOKEN": "1:x", "ADUAN_TELEGRAM_ADMIN_CHAT_ID": "-5"}, 0, "is valid"},
+		{"bad flag", []string{"-nope"}, nil, exitConfig, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var out bytes.Buffer
+			if code := run(tt.args, &out); code != tt.code || !strings.Contains(out.String(), tt.want) {
+				t.Errorf("run(%v) = %d, %q; want %d and %q", tt.args, code, out.String(), tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestAdminUserIDsFromFile(t *testing.T) {
+	content := strings.Replace(shipped(t), "admin_user_ids: []", "admin_user_ids: [111, 222]", 1)
+	cfg, err := loadConfig(mustWrite(t, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := cfg.Flows.AdminUsers; len(u) != 2 || !u["telegram:111"] || !u["telegram:222"] {
+		t.Errorf("admin users = %v", u)
+	}
+}
