@@ -309,6 +309,7 @@ func splitText(text string, limit int) []string {
 				break
 			}
 		}
+		cut = max(cut, 1)
 		head := string(runes[:cut])
 		if i := strings.LastIndex(head, "\n"); i > len(head)/2 {
 			head = head[:i]
