@@ -516,3 +516,60 @@ func TestBadTokenStops(t *testing.T) {
 		t.Errorf("Run with a wrong token = %v, want ErrUnauthorized", err)
 	}
 }
+
+func TestAlbumAndPhotoReplies(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:sekolah")
+	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
+	h.waitSent(budi.ID, "uraian")
+	srv.Text(me, budi, "Atap kelas 3 SD Negeri 1 bocor")
+	h.waitSent(budi.ID, "lokasinya")
+	srv.Text(me, budi, "lewati")
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, []byte("photo one"), "")
+	srv.Photo(me, budi, []byte("photo two"), "")
+	h.waitSent(budi.ID, "Foto diterima (2)")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	album := h.waitCount(coordID, 2)
+	if album[0].Method != "sendMediaGroup" || album[1].Method != "sendMediaGroup" {
+		t.Fatalf("two photos not sent as one album: %s, %s", album[0].Method, album[1].Method)
+	}
+	if !strings.Contains(album[0].Text, "ADU-2026-000001") || string(album[1].PhotoData) != "photo two" {
+		t.Errorf("album: caption %q, second photo %q", album[0].Text, album[1].PhotoData)
+	}
+	// A reply to the album's second photo reaches the complaint, and an
+	// admin's photo goes to the citizen as a photo.
+	srv.ReplyPhoto(coord, sari, album[1].MessageID, []byte("after repair"), "Sudah diperbaiki")
+	got := h.waitSent(budi.ID, "Balasan dari Disdik untuk ADU-2026-000001:\nSudah diperbaiki")
+	if !got.Photo || string(got.PhotoData) != "after repair" {
+		t.Errorf("citizen got %+v, want the admin's photo", got)
+	}
+}
+
+func TestGroupRateLimit(t *testing.T) {
+	srv := telegramtest.New(t)
+	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	limits := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 20, GroupBurst: 1}
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: "pesan " + string(rune('1'+i))}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := srv.Sent(coordID)
+	if d := sent[4].At.Sub(sent[0].At); d < 190*time.Millisecond {
+		t.Errorf("5 group messages at 20/s burst 1 went out in %s, want at least 200ms", d)
+	}
+}

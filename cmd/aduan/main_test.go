@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"aduan/bot/telegram/telegramtest"
+)
+
+// TestServeAndShutdown runs the wired program against the fake Bot API,
+// checks that a second instance on the same data_dir is refused, and that
+// cancelling (as SIGTERM does) stops it cleanly.
+func TestServeAndShutdown(t *testing.T) {
+	srv := telegramtest.New(t)
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
+	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
+	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, log) }()
+
+	citizen := telegramtest.User{ID: 5001, FirstName: "Budi"}
+	srv.Text(telegramtest.Private(citizen), citizen, "/start")
+	if !srv.Wait(10*time.Second, func() bool { return len(srv.Sent(citizen.ID)) >= 2 }) {
+		t.Fatalf("no greeting and menu; sent: %+v", srv.Sent(citizen.ID))
+	}
+
+	second := make(chan error, 1)
+	go func() { second <- serve(context.Background(), cfg, log) }()
+	select {
+	case err := <-second:
+		if err == nil || !strings.Contains(err.Error(), "another aduan") {
+			t.Errorf("second instance: %v, want a clear lock error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("second instance hangs on the lock")
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
