@@ -9,6 +9,7 @@ import (
 
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -149,6 +150,10 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 			out, err = d.admin(tx, in, now)
 		case in.Private:
 			out, err = d.citizen(tx, in, now)
+		case in.Input.Kind == flows.InputCommand && in.Input.Command == "chatid":
+			// Helps the operator find a group's id for the config.
+			d.log.Info("chat id asked in a group that is not an admin chat", "chat", in.Chat.String())
+			out.Messages = []flows.Message{{To: in.Chat, Text: strings.ReplaceAll(d.cfg.Texts.ChatID, "{id}", in.Chat.ID), ReplyToID: in.MessageID}}
 		default:
 			return nil
 		}

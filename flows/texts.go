@@ -77,6 +77,7 @@ type Texts struct {
 	AdminNeedNote      string
 	AdminInfo          string
 	DeliveryFailed     string
+	ChatID             string
 	ReasonBlocked      string
 	ReasonOther        string
 
@@ -157,6 +158,7 @@ func DefaultTexts() Texts {
 		AdminNoteSaved:     "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
 		AdminNeedNote:      "Sertakan isi catatan: /catatan <teks>.",
 		AdminInfo:          "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
+		ChatID:             "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
 		DeliveryFailed:     "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
 		ReasonBlocked:      "warga memblokir bot atau akunnya tidak ada lagi.",
 		ReasonOther:        "ditolak oleh platform.",
@@ -198,7 +200,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_unknown_office": &t.AdminUnknownOffice, "admin_same_office": &t.AdminSameOffice,
 		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
 		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo,
-		"delivery_failed": &t.DeliveryFailed, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
+		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
 		"citizen_forwarded": &t.CitizenForwarded,

@@ -573,3 +573,20 @@ func TestGroupRateLimit(t *testing.T) {
 		t.Errorf("5 group messages at 20/s burst 1 went out in %s, want at least 200ms", d)
 	}
 }
+
+func TestChatIDInUnknownGroup(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	newGroup := telegramtest.Group(-4242, "Admin Dinkes")
+	srv.Text(newGroup, sari, "/chatid@aduan_test_bot")
+	h.waitSent(-4242, "-4242")
+	srv.Text(newGroup, sari, "halo semua")
+	srv.Text(newGroup, sari, "/chatid")
+	// Messages to one chat go out in order, so had "halo semua" been
+	// answered, that answer would be the second message.
+	for _, m := range h.waitCount(-4242, 2)[:2] {
+		if !strings.Contains(m.Text, "-4242") {
+			t.Errorf("bot answered ordinary chatter in a foreign group: %q", m.Text)
+		}
+	}
+}

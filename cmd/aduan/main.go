@@ -40,6 +40,9 @@ func run(args []string, stderr io.Writer) int {
 	configFlag := fs.String("config", "", "config file (default $ADUAN_CONFIG, else ./config.yaml)")
 	check := fs.Bool("check", false, "check the config file and exit")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return exitConfig
 	}
 	path := configPath(*configFlag)
