@@ -12,8 +12,8 @@ import (
 	"aduan/store"
 )
 
-// pendingBatch is how many outbox messages a sender looks at per round.
-const pendingBatch = 2000
+// headsBatch is how many chats a sender looks at per round.
+const headsBatch = 5000
 
 // maxBackoff caps the wait between retries of a failing chat. Messages are
 // never dropped for temporary failures.
@@ -111,7 +111,7 @@ func (s *sender) run(ctx context.Context) {
 		var pending []store.Outgoing
 		err := s.d.store.View(func(tx *store.Tx) error {
 			var err error
-			pending, err = tx.Pending(s.ch.Name(), pendingBatch)
+			pending, err = tx.Heads(s.ch.Name(), headsBatch)
 			return err
 		})
 		if err != nil {
@@ -119,13 +119,8 @@ func (s *sender) run(ctx context.Context) {
 		}
 		now := time.Now()
 		wakeAt := now.Add(time.Minute)
-		heads := map[string]bool{}
 		for _, o := range pending {
 			chat := o.Message.To.ID
-			if heads[chat] {
-				continue
-			}
-			heads[chat] = true
 			if inflight[chat] {
 				continue
 			}
@@ -196,7 +191,7 @@ func (s *sender) deliver(ctx context.Context, log *slog.Logger, o store.Outgoing
 	switch {
 	case err == nil:
 		err = s.d.store.Update(func(tx *store.Tx) error {
-			if err := tx.Delivered(m.To.Channel, o.Seq); err != nil {
+			if err := tx.Delivered(m.To, o.Seq); err != nil {
 				return err
 			}
 			if m.Ticket != "" && s.d.cfg.IsAdminChat(m.To) {
@@ -219,7 +214,7 @@ func (s *sender) deliver(ctx context.Context, log *slog.Logger, o store.Outgoing
 	case errors.As(err, &perm):
 		log.Warn("message undeliverable, dropped", "chat", m.To.ID, "ticket", m.Ticket, "err", err)
 		err = s.d.store.Update(func(tx *store.Tx) error {
-			if err := tx.Delivered(m.To.Channel, o.Seq); err != nil {
+			if err := tx.Delivered(m.To, o.Seq); err != nil {
 				return err
 			}
 			if m.OnFail == nil {

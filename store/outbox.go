@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"aduan/flows"
 )
@@ -16,11 +17,17 @@ type Outgoing struct {
 	Message flows.Message
 }
 
-// outboxKey is the channel name, a zero byte, and the sequence number, so
-// each channel's sender reads only its own messages, in order.
-func outboxKey(channel string, seq uint64) []byte {
-	k := append([]byte(channel), 0)
-	return binary.BigEndian.AppendUint64(k, seq)
+// chatPrefix is the start of every outbox key of one chat: the channel,
+// a zero byte, the chat id, a zero byte. Neither may hold a zero byte.
+func chatPrefix(chat flows.Chat) []byte {
+	return []byte(chat.Channel + "\x00" + chat.ID + "\x00")
+}
+
+// outboxKey is the chat's prefix and the sequence number, so each chat's
+// messages sit together in order, and a sender finds the oldest message of
+// every chat without reading the rest.
+func outboxKey(chat flows.Chat, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(chatPrefix(chat), seq)
 }
 
 // Enqueue adds messages to the outbox. They are sent after the
@@ -28,8 +35,8 @@ func outboxKey(channel string, seq uint64) []byte {
 func (t *Tx) Enqueue(msgs ...flows.Message) error {
 	b := t.tx.Bucket(bucketOutbox)
 	for _, m := range msgs {
-		if m.To.Channel == "" || m.To.ID == "" {
-			return fmt.Errorf("enqueue: message without a chat: %q", m.Text)
+		if m.To.Channel == "" || m.To.ID == "" || strings.ContainsRune(m.To.String(), 0) {
+			return fmt.Errorf("enqueue: message without a valid chat: %q", m.Text)
 		}
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -39,32 +46,40 @@ func (t *Tx) Enqueue(msgs ...flows.Message) error {
 		if err != nil {
 			return fmt.Errorf("encode outgoing message: %w", err)
 		}
-		if err := b.Put(outboxKey(m.To.Channel, seq), data); err != nil {
+		if err := b.Put(outboxKey(m.To, seq), data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Pending returns up to limit messages for a channel, oldest first.
-func (t *Tx) Pending(channel string, limit int) ([]Outgoing, error) {
-	prefix := append([]byte(channel), 0)
+// Heads returns the oldest waiting message of each chat of a channel, for
+// up to limit chats. Only heads may be sent: a chat's next message waits
+// until its head is delivered.
+func (t *Tx) Heads(channel string, limit int) ([]Outgoing, error) {
+	prefix := []byte(channel + "\x00")
 	c := t.tx.Bucket(bucketOutbox).Cursor()
 	var out []Outgoing
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
-		var o Outgoing
-		o.Seq = binary.BigEndian.Uint64(k[len(prefix):])
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; {
+		if len(k) < len(prefix)+9 {
+			return nil, fmt.Errorf("outbox: malformed key %q", k)
+		}
+		chatEnd := len(k) - 8 // the zero byte after the chat id
+		o := Outgoing{Seq: binary.BigEndian.Uint64(k[chatEnd:])}
 		if err := json.Unmarshal(v, &o.Message); err != nil {
 			return nil, fmt.Errorf("decode outbox %d: %w", o.Seq, err)
 		}
 		out = append(out, o)
+		// Skip the rest of this chat: its keys sort below chat id + 0x01.
+		next := append(append([]byte(nil), k[:chatEnd-1]...), 1)
+		k, v = c.Seek(next)
 	}
 	return out, nil
 }
 
 // Delivered removes a message from the outbox.
-func (t *Tx) Delivered(channel string, seq uint64) error {
-	return t.tx.Bucket(bucketOutbox).Delete(outboxKey(channel, seq))
+func (t *Tx) Delivered(chat flows.Chat, seq uint64) error {
+	return t.tx.Bucket(bucketOutbox).Delete(outboxKey(chat, seq))
 }
 
 // OutboxLen counts the messages waiting in the outbox.

@@ -89,18 +89,19 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if got := tx.Meta("telegram.offset"); got != "1234" {
 			t.Errorf("offset = %q", got)
 		}
-		pending, err := tx.Pending("telegram", 10)
+		heads, err := tx.Heads("telegram", 10)
 		if err != nil {
 			return err
 		}
 		var texts []string
-		for _, o := range pending {
-			texts = append(texts, o.Message.Text)
+		for _, o := range heads {
+			texts = append(texts, o.Message.To.ID+":"+o.Message.Text)
 		}
-		if strings.Join(texts, ",") != "satu,dua,tiga" {
-			t.Errorf("outbox order = %v", texts)
+		// One head per chat; the admin chat's id sorts first.
+		if strings.Join(texts, ",") != "-100:dua,42:satu" {
+			t.Errorf("outbox heads = %v", texts)
 		}
-		if other, _ := tx.Pending("whatsapp", 10); len(other) != 0 {
+		if other, _ := tx.Heads("whatsapp", 10); len(other) != 0 {
 			t.Errorf("another channel sees %d messages", len(other))
 		}
 		return nil
@@ -108,16 +109,56 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first uint64
+	// Delivering a chat's head makes its next message the head.
+	var order []string
+	for range 3 {
+		var head Outgoing
+		_ = s.View(func(tx *Tx) error {
+			h, _ := tx.Heads("telegram", 10)
+			head = h[0]
+			for _, o := range h {
+				if o.Message.To == chat {
+					head = o
+				}
+			}
+			return nil
+		})
+		order = append(order, head.Message.Text)
+		mustUpdate(t, s, func(tx *Tx) error { return tx.Delivered(head.Message.To, head.Seq) })
+	}
+	if strings.Join(order, ",") != "satu,tiga,dua" {
+		t.Errorf("delivery order = %v, want the citizen's messages in order first", order)
+	}
 	_ = s.View(func(tx *Tx) error {
-		p, _ := tx.Pending("telegram", 1)
-		first = p[0].Seq
+		if n := tx.OutboxLen(); n != 0 {
+			t.Errorf("outbox has %d after all deliveries", n)
+		}
 		return nil
 	})
-	mustUpdate(t, s, func(tx *Tx) error { return tx.Delivered("telegram", first) })
+}
+
+func TestHeadsSkipsLongQueues(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "aduan.db"))
+	defer s.Close()
+	group := flows.Chat{Channel: "telegram", ID: "-1"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for range 500 {
+			if err := tx.Enqueue(flows.Message{To: group, Text: "post"}); err != nil {
+				return err
+			}
+		}
+		// Chat ids that share a prefix must not hide each other.
+		for _, id := range []string{"1", "10", "-10"} {
+			if err := tx.Enqueue(flows.Message{To: flows.Chat{Channel: "telegram", ID: id}, Text: "hi " + id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	_ = s.View(func(tx *Tx) error {
-		if n := tx.OutboxLen(); n != 2 {
-			t.Errorf("outbox has %d after one delivery, want 2", n)
+		heads, err := tx.Heads("telegram", 10)
+		if err != nil || len(heads) != 4 {
+			t.Errorf("heads = %d (%v), want 4: one per chat behind a long queue", len(heads), err)
 		}
 		return nil
 	})

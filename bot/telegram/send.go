@@ -188,11 +188,16 @@ func (t *Telegram) remember(hash string, msg *models.Message) {
 // the global and the chat's limit. Waiting for a limit ends with ctx; a
 // call that has started runs to its end.
 func (t *Telegram) call(ctx context.Context, chatID int64, n int, fn func(context.Context) error) error {
-	if err := t.global.WaitN(ctx, n); err != nil {
-		return err
-	}
-	if err := t.chatLimiter(chatID).WaitN(ctx, n); err != nil {
-		return err
+	chat := t.chatLimiter(chatID)
+	// One token at a time: an album may count more messages than a
+	// limiter's burst, which WaitN would refuse.
+	for range n {
+		if err := t.global.Wait(ctx); err != nil {
+			return err
+		}
+		if err := chat.Wait(ctx); err != nil {
+			return err
+		}
 	}
 	return t.do(ctx, fn)
 }

@@ -287,6 +287,9 @@ func (t *Telegram) handleOne(ctx context.Context, u *models.Update, c converted,
 			t.mu.Lock()
 			t.fileIDs[hash] = c.photo.FileID
 			t.mu.Unlock()
+			mu.Lock()
+			delete(fetchFailures, u.ID)
+			mu.Unlock()
 		case errors.Is(err, store.ErrTooLarge) || isPermanent(err):
 			t.log.Warn("photo not taken", "update", u.ID, "err", err)
 			c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherTooLarge

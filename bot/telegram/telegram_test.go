@@ -590,3 +590,34 @@ func TestChatIDInUnknownGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestAlbumLargerThanBurst(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	media, err := store.OpenMedia(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var photos []string
+	for i := range 5 {
+		h, err := media.Put(strings.NewReader("photo "+string(rune('a'+i))), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, h)
+	}
+	limits := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 2}
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, st, media)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: "📢 ADU-2026-000009", Photos: photos}, "")
+	if err != nil || len(ids) != 5 {
+		t.Fatalf("album of 5 with a burst of 2: ids %v, err %v", ids, err)
+	}
+}
