@@ -621,3 +621,23 @@ func TestAlbumLargerThanBurst(t *testing.T) {
 		t.Fatalf("album of 5 with a burst of 2: ids %v, err %v", ids, err)
 	}
 }
+
+func TestRestartResumesOutbox(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	// Telegram is down for this chat: the greeting cannot go out.
+	srv.Fail(telegramtest.Failure{Method: "sendMessage", ChatID: budi.ID, Times: 1 << 30, Code: 502, Desc: "Bad Gateway"})
+	h := mustStart(t, srv, dir, testConfig(false))
+	id := srv.Text(telegramtest.Private(budi), budi, "/start")
+	if !srv.Wait(wait, func() bool { return srv.Offset() > id && srv.Calls("sendMessage") > 0 }) {
+		t.Fatal("update not handled")
+	}
+	h.stop()
+	if n := len(srv.Sent(budi.ID)); n != 0 {
+		t.Fatalf("%d messages got through a failing API", n)
+	}
+	srv.ClearFailures()
+	h = mustStart(t, srv, dir, testConfig(false))
+	h.waitSent(budi.ID, "Selamat datang")
+	h.waitSent(budi.ID, "Silakan pilih")
+}

@@ -627,6 +627,13 @@ func (s *Server) Fail(f Failure) {
 	s.failures = append(s.failures, &f)
 }
 
+// ClearFailures removes the failures not yet used up.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = nil
+}
+
 // Block makes every send to a chat fail with 403, as when a user blocked
 // the bot.
 func (s *Server) Block(chatID int64) {
