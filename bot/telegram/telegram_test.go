@@ -53,6 +53,22 @@ func testConfig(officeChats bool) *flows.Config {
 	return cfg
 }
 
+// mustStore opens the database and media store in dir; the caller closes
+// the database.
+func mustStore(t *testing.T, dir string) (*store.Store, *store.Media) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := store.OpenMedia(filepath.Join(dir, "media"))
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, media
+}
+
 // harness runs the whole bot (store, desk, Telegram adapter) against the
 // fake Bot API.
 type harness struct {
@@ -69,14 +85,7 @@ func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Co
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	media, err := store.OpenMedia(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, media := mustStore(t, dir)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.Default()
@@ -168,6 +177,16 @@ func (h *harness) lastWithButton(chatID int64, data string) telegramtest.Sent {
 		h.t.Fatalf("chat %d has no message with button %q", chatID, data)
 	}
 	return found
+}
+
+// startDraft has the citizen start a complaint in a category.
+func (h *harness) startDraft(category string) {
+	h.t.Helper()
+	me := telegramtest.Private(budi)
+	h.srv.Text(me, budi, "/aduan")
+	cats := h.lastWithButton(budi.ID, "cat:"+category)
+	h.srv.Press(me, budi, cats.MessageID, "cat:"+category)
+	h.waitSent(budi.ID, "uraian")
 }
 
 func (h *harness) complaint(ticket string) *flows.Complaint {
@@ -319,10 +338,7 @@ func TestOutOfPlaceInputKeepsDraft(t *testing.T) {
 	srv := telegramtest.New(t)
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
 	me := telegramtest.Private(budi)
-	srv.Text(me, budi, "/aduan")
-	cats := h.lastWithButton(budi.ID, "cat:sekolah")
-	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
-	h.waitSent(budi.ID, "uraian")
+	h.startDraft("sekolah")
 	n := len(srv.Sent(budi.ID))
 	srv.Sticker(me, budi)
 	h.waitCount(budi.ID, n+1)
@@ -357,10 +373,7 @@ func TestRestartResumesHalfFinishedConversation(t *testing.T) {
 	dir := t.TempDir()
 	h := mustStart(t, srv, dir, testConfig(false))
 	me := telegramtest.Private(budi)
-	srv.Text(me, budi, "/aduan")
-	cats := h.lastWithButton(budi.ID, "cat:sekolah")
-	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
-	h.waitSent(budi.ID, "uraian")
+	h.startDraft("sekolah")
 	h.stop()
 	h = mustStart(t, srv, dir, testConfig(false))
 	srv.Text(me, budi, "Atap kelas 3 SD Negeri 1 bocor")
@@ -435,9 +448,7 @@ func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
 	srv.Fail(telegramtest.Failure{Method: "getFile", Times: 2, Code: 500, Desc: "Internal Server Error"})
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
 	me := telegramtest.Private(budi)
-	srv.Text(me, budi, "/aduan")
-	cats := h.lastWithButton(budi.ID, "cat:jalan")
-	srv.Press(me, budi, cats.MessageID, "cat:jalan")
+	h.startDraft("jalan")
 	srv.Text(me, budi, desc)
 	srv.Text(me, budi, "Jl. Pemuda, depan pasar Klaten")
 	h.waitSent(budi.ID, "Kirim foto")
@@ -469,10 +480,7 @@ func TestLongPostSplitsCaption(t *testing.T) {
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
 	me := telegramtest.Private(budi)
 	long := strings.Repeat("Jalan rusak parah sekali. ", 70) // ~1800 characters
-	srv.Text(me, budi, "/aduan")
-	cats := h.lastWithButton(budi.ID, "cat:jalan")
-	srv.Press(me, budi, cats.MessageID, "cat:jalan")
-	h.waitSent(budi.ID, "uraian")
+	h.startDraft("jalan")
 	srv.Text(me, budi, long)
 	h.waitSent(budi.ID, "Kirim lokasi")
 	srv.Location(me, budi, -7.7, 110.6)
@@ -500,10 +508,7 @@ func TestLongPostSplitsCaption(t *testing.T) {
 
 func TestBadTokenStops(t *testing.T) {
 	srv := telegramtest.New(t)
-	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := mustStore(t, t.TempDir())
 	defer st.Close()
 	desk := bot.New(st, testConfig(false), bot.Options{})
 	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, desk, st, nil)
@@ -521,10 +526,7 @@ func TestAlbumAndPhotoReplies(t *testing.T) {
 	srv := telegramtest.New(t)
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
 	me := telegramtest.Private(budi)
-	srv.Text(me, budi, "/aduan")
-	cats := h.lastWithButton(budi.ID, "cat:sekolah")
-	srv.Press(me, budi, cats.MessageID, "cat:sekolah")
-	h.waitSent(budi.ID, "uraian")
+	h.startDraft("sekolah")
 	srv.Text(me, budi, "Atap kelas 3 SD Negeri 1 bocor")
 	h.waitSent(budi.ID, "lokasinya")
 	srv.Text(me, budi, "lewati")
@@ -553,10 +555,7 @@ func TestAlbumAndPhotoReplies(t *testing.T) {
 
 func TestGroupRateLimit(t *testing.T) {
 	srv := telegramtest.New(t)
-	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := mustStore(t, t.TempDir())
 	defer st.Close()
 	limits := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 20, GroupBurst: 1}
 	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, st, nil)
@@ -593,16 +592,8 @@ func TestChatIDInUnknownGroup(t *testing.T) {
 
 func TestAlbumLargerThanBurst(t *testing.T) {
 	srv := telegramtest.New(t)
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, media := mustStore(t, t.TempDir())
 	defer st.Close()
-	media, err := store.OpenMedia(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var photos []string
 	for i := range 5 {
 		h, err := media.Put(strings.NewReader("photo "+string(rune('a'+i))), 1<<20)
