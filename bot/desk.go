@@ -9,7 +9,6 @@ import (
 
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -134,9 +133,9 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 		return err
 	}
 	now := d.now()
-	var queued []flows.Message
+	var result flows.Outcome
 	err := d.store.Update(func(tx *store.Tx) error {
-		queued = nil
+		result = flows.Outcome{}
 		if in.Key != "" {
 			seen, err := tx.Seen(in.Key, now)
 			if err != nil || seen {
@@ -151,9 +150,7 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 		case in.Private:
 			out, err = d.citizen(tx, in, now)
 		case in.Input.Kind == flows.InputCommand && in.Input.Command == "chatid":
-			// Helps the operator find a group's id for the config.
-			d.log.Info("chat id asked in a group that is not an admin chat", "chat", in.Chat.String())
-			out.Messages = []flows.Message{{To: in.Chat, Text: strings.ReplaceAll(d.cfg.Texts.ChatID, "{id}", in.Chat.ID), ReplyToID: in.MessageID}}
+			out = flows.ChatID(d.cfg, in.Chat, in.MessageID)
 		default:
 			return nil
 		}
@@ -168,13 +165,17 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 		if err := tx.Enqueue(out.Messages...); err != nil {
 			return err
 		}
-		queued = out.Messages
+		result = out
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", in.Key, err)
 	}
-	for _, m := range queued {
+	// Logged after commit: a batched transaction may run its work twice.
+	for _, c := range result.Complaints {
+		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", in.Chat.String(), "user", in.UserID)
+	}
+	for _, m := range result.Messages {
 		d.wake(m.To.Channel)
 	}
 	return nil
@@ -195,7 +196,6 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 		if _, err := tx.TakeTicket(d.cfg.TicketPrefix, now.Year()); err != nil {
 			return out, err
 		}
-		d.log.Info("complaint submitted", "ticket", env.NextTicket, "chat", in.Chat.String())
 	}
 	return out, tx.PutConversation(out.Conversation)
 }
@@ -215,9 +215,5 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, er
 			return flows.Outcome{}, err
 		}
 	}
-	out := flows.Admin(d.cfg, ain, cp, now)
-	if len(out.Complaints) > 0 {
-		d.log.Info("complaint updated by admin", "ticket", out.Complaints[0].Ticket, "status", out.Complaints[0].Status, "chat", in.Chat.String(), "user", in.UserID)
-	}
-	return out, nil
+	return flows.Admin(d.cfg, ain, cp, now), nil
 }

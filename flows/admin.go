@@ -285,6 +285,12 @@ func (a *admin) info() {
 	a.ack(text, c.Ticket)
 }
 
+// ChatID answers /chatid in a group that is not an admin chat yet, so the
+// operator can put its id in the config.
+func ChatID(cfg *Config, chat Chat, replyTo string) Outcome {
+	return Outcome{Messages: []Message{{To: chat, Text: fill(cfg.Texts.ChatID, "id", chat.ID), ReplyToID: replyTo}}}
+}
+
 // postVars are the placeholders of a complaint's admin post.
 func postVars(cfg *Config, c *Complaint) []string {
 	cat, _ := cfg.Category(c.Category)
