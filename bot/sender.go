@@ -12,9 +12,6 @@ import (
 	"aduan/store"
 )
 
-// headsBatch is how many chats a sender looks at per round.
-const headsBatch = 5000
-
 // maxBackoff caps the wait between retries of a failing chat. Messages are
 // never dropped for temporary failures.
 const maxBackoff = 5 * time.Minute
@@ -108,33 +105,32 @@ func (s *sender) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		var pending []store.Outgoing
-		err := s.d.store.View(func(tx *store.Tx) error {
-			var err error
-			pending, err = tx.Heads(s.ch.Name(), headsBatch)
-			return err
-		})
-		if err != nil {
-			log.Error("read outbox", "err", err)
-		}
 		now := time.Now()
 		wakeAt := now.Add(time.Minute)
-		for _, o := range pending {
-			chat := o.Message.To.ID
-			if inflight[chat] {
-				continue
+		for chat, t := range notBefore {
+			if !now.Before(t) {
+				delete(notBefore, chat)
+			} else if t.Before(wakeAt) {
+				wakeAt = t
 			}
-			if t, ok := notBefore[chat]; ok && now.Before(t) {
-				if t.Before(wakeAt) {
-					wakeAt = t
-				}
-				continue
+		}
+		if free := s.d.opt.MaxInFlight - len(inflight); free > 0 && ctx.Err() == nil {
+			var ready []store.Outgoing
+			err := s.d.store.View(func(tx *store.Tx) error {
+				var err error
+				ready, err = tx.Heads(s.ch.Name(), free, func(c flows.Chat) bool {
+					_, waiting := notBefore[c.ID]
+					return !inflight[c.ID] && !waiting
+				})
+				return err
+			})
+			if err != nil {
+				log.Error("read outbox", "err", err)
 			}
-			if len(inflight) >= s.d.opt.MaxInFlight || ctx.Err() != nil {
-				break
+			for _, o := range ready {
+				inflight[o.Message.To.ID] = true
+				go func(o store.Outgoing) { done <- s.deliver(ctx, log, o) }(o)
 			}
-			inflight[chat] = true
-			go func(o store.Outgoing) { done <- s.deliver(ctx, log, o) }(o)
 		}
 		if ctx.Err() != nil && len(inflight) == 0 {
 			return
@@ -151,7 +147,6 @@ func (s *sender) run(ctx context.Context) {
 				notBefore[r.chat] = time.Now().Add(backoff(failures[r.chat]))
 			default:
 				delete(failures, r.chat)
-				delete(notBefore, r.chat)
 			}
 		case <-s.wake:
 		case <-timer.C:

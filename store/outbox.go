@@ -54,9 +54,11 @@ func (t *Tx) Enqueue(msgs ...flows.Message) error {
 }
 
 // Heads returns the oldest waiting message of each chat of a channel, for
-// up to limit chats. Only heads may be sent: a chat's next message waits
-// until its head is delivered.
-func (t *Tx) Heads(channel string, limit int) ([]Outgoing, error) {
+// up to limit chats that want accepts (nil accepts all). Only heads may be
+// sent: a chat's next message waits until its head is delivered. Chats
+// are found by seeking, and only accepted heads are decoded, so a long
+// queue in one chat or many busy chats cost little.
+func (t *Tx) Heads(channel string, limit int, want func(flows.Chat) bool) ([]Outgoing, error) {
 	prefix := []byte(channel + "\x00")
 	c := t.tx.Bucket(bucketOutbox).Cursor()
 	var out []Outgoing
@@ -65,11 +67,14 @@ func (t *Tx) Heads(channel string, limit int) ([]Outgoing, error) {
 			return nil, fmt.Errorf("outbox: malformed key %q", k)
 		}
 		chatEnd := len(k) - 8 // the zero byte after the chat id
-		o := Outgoing{Seq: binary.BigEndian.Uint64(k[chatEnd:])}
-		if err := json.Unmarshal(v, &o.Message); err != nil {
-			return nil, fmt.Errorf("decode outbox %d: %w", o.Seq, err)
+		chat := flows.Chat{Channel: channel, ID: string(k[len(prefix) : chatEnd-1])}
+		if want == nil || want(chat) {
+			o := Outgoing{Seq: binary.BigEndian.Uint64(k[chatEnd:])}
+			if err := json.Unmarshal(v, &o.Message); err != nil {
+				return nil, fmt.Errorf("decode outbox %d: %w", o.Seq, err)
+			}
+			out = append(out, o)
 		}
-		out = append(out, o)
 		// Skip the rest of this chat: its keys sort below chat id + 0x01.
 		next := append(append([]byte(nil), k[:chatEnd-1]...), 1)
 		k, v = c.Seek(next)

@@ -89,7 +89,7 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if got := tx.Meta("telegram.offset"); got != "1234" {
 			t.Errorf("offset = %q", got)
 		}
-		heads, err := tx.Heads("telegram", 10)
+		heads, err := tx.Heads("telegram", 10, nil)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if strings.Join(texts, ",") != "-100:dua,42:satu" {
 			t.Errorf("outbox heads = %v", texts)
 		}
-		if other, _ := tx.Heads("whatsapp", 10); len(other) != 0 {
+		if other, _ := tx.Heads("whatsapp", 10, nil); len(other) != 0 {
 			t.Errorf("another channel sees %d messages", len(other))
 		}
 		return nil
@@ -114,7 +114,7 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 	for range 3 {
 		var head Outgoing
 		_ = s.View(func(tx *Tx) error {
-			h, _ := tx.Heads("telegram", 10)
+			h, _ := tx.Heads("telegram", 10, nil)
 			head = h[0]
 			for _, o := range h {
 				if o.Message.To == chat {
@@ -156,9 +156,13 @@ func TestHeadsSkipsLongQueues(t *testing.T) {
 		return nil
 	})
 	_ = s.View(func(tx *Tx) error {
-		heads, err := tx.Heads("telegram", 10)
+		heads, err := tx.Heads("telegram", 10, nil)
 		if err != nil || len(heads) != 4 {
 			t.Errorf("heads = %d (%v), want 4: one per chat behind a long queue", len(heads), err)
+		}
+		heads, _ = tx.Heads("telegram", 10, func(c flows.Chat) bool { return c.ID != "-1" && c.ID != "10" })
+		if len(heads) != 2 || heads[0].Message.Text != "hi -10" || heads[1].Message.Text != "hi 1" {
+			t.Errorf("filtered heads = %+v, want the chats -10 and 1", heads)
 		}
 		return nil
 	})
