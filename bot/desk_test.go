@@ -238,3 +238,37 @@ func BenchmarkDesk(b *testing.B) {
 	msgs := float64(b.N * len(conversation))
 	b.ReportMetric(msgs/elapsed.Seconds(), "msgs/s")
 }
+
+func TestAdminChatUnreachableKeepsPosts(t *testing.T) {
+	ch := newFake()
+	admin := flows.Chat{Channel: "fake", ID: "-1"}
+	var kicked atomic.Bool
+	kicked.Store(true)
+	var tries atomic.Int64
+	ch.fail = func(m flows.Message) error {
+		if m.To == admin && kicked.Load() {
+			tries.Add(1)
+			return &PermanentError{Reason: ReasonBlocked, Err: errors.New("403 bot was kicked")}
+		}
+		return nil
+	}
+	d, st := mustDesk(t, ch)
+	if err := st.Update(func(tx *store.Tx) error {
+		return tx.Enqueue(flows.Message{To: admin, Text: "aduan baru", Ticket: "ADU-2026-000001"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runDesk(t, d)
+	deadline := time.Now().Add(10 * time.Second)
+	for tries.Load() == 0 && time.Now().Before(deadline) {
+		<-time.After(time.Millisecond)
+	}
+	if n, _ := d.OutboxLen(); n != 1 {
+		t.Fatalf("post to an unreachable admin chat was dropped (outbox %d)", n)
+	}
+	kicked.Store(false) // the bot is added back; the retry (after 2s) delivers
+	ch.waitCount(t, 1)
+	if got := ch.texts("-1"); len(got) != 1 || got[0] != "aduan baru" {
+		t.Errorf("admin chat got %q", got)
+	}
+}

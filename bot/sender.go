@@ -206,6 +206,12 @@ func (s *sender) deliver(ctx context.Context, log *slog.Logger, o store.Outgoing
 	case errors.As(err, &retry):
 		log.Warn("rate limited", "chat", m.To.ID, "retry_after", retry.After)
 		r.retry = retry.After
+	case errors.As(err, &perm) && perm.Reason == ReasonBlocked && s.d.cfg.IsAdminChat(m.To):
+		// The bot was removed from an admin chat, or the chat id is wrong:
+		// complaints must not be lost, so they wait for the operator.
+		log.Error("admin chat unreachable: add the bot to the group again or fix its chat id in the config; messages wait",
+			"chat", m.To.ID, "ticket", m.Ticket, "err", err)
+		r.fail = true
 	case errors.As(err, &perm):
 		log.Warn("message undeliverable, dropped", "chat", m.To.ID, "ticket", m.Ticket, "err", err)
 		err = s.d.store.Update(func(tx *store.Tx) error {

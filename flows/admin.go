@@ -196,6 +196,7 @@ func (a *admin) officeIDs() string {
 func (a *admin) relay() {
 	text := strings.TrimSpace(a.in.Text)
 	if text == "" && len(a.in.Photos) == 0 {
+		a.ack(a.t.AdminUnsupported, a.cp.Ticket)
 		return
 	}
 	a.entry(EntryReply, text, a.in.Photos)

@@ -47,6 +47,7 @@ func TestAdmin(t *testing.T) {
 		{"info", reply("/info"), StatusNew, "", "", "Riwayat", ""},
 		{"command without ticket", loose("/proses"), StatusNew, "", "", "Balas pesan aduan", ""},
 		{"unknown ticket", loose("/proses ADU-2026-999999"), "", "", "", "tidak ditemukan", ""},
+		{"sticker reply not relayed", reply(""), StatusNew, "", "", "Hanya teks dan foto", ""},
 		{"chatter ignored", loose("rapat jam 2"), StatusNew, "", "", "", ""},
 		{"other bot's command ignored", loose("/poll"), StatusNew, "", "", "", ""},
 		{"admin help", loose("/bantuan"), StatusNew, "", "", "/teruskan", ""},

@@ -76,6 +76,7 @@ type Texts struct {
 	AdminNoteSaved     string
 	AdminNeedNote      string
 	AdminInfo          string
+	AdminUnsupported   string
 	DeliveryFailed     string
 	ChatID             string
 	ReasonBlocked      string
@@ -157,6 +158,7 @@ func DefaultTexts() Texts {
 		AdminForwarded:     "↪️ {tiket} diteruskan ke {dinas}.",
 		AdminNoteSaved:     "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
 		AdminNeedNote:      "Sertakan isi catatan: /catatan <teks>.",
+		AdminUnsupported:   "Hanya teks dan foto yang dapat diteruskan ke warga; pesan ini tidak dikirim.",
 		AdminInfo:          "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
 		ChatID:             "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
 		DeliveryFailed:     "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
@@ -199,7 +201,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_need_reason": &t.AdminNeedReason, "admin_need_office": &t.AdminNeedOffice,
 		"admin_unknown_office": &t.AdminUnknownOffice, "admin_same_office": &t.AdminSameOffice,
 		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
-		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo,
+		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "admin_unsupported": &t.AdminUnsupported,
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
