@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"aduan/flows"
 )
 
 // mustWrite writes a config file into a temp dir and returns its path.
@@ -171,5 +173,17 @@ func TestAdminUserIDsFromFile(t *testing.T) {
 	}
 	if u := cfg.Flows.AdminUsers; len(u) != 2 || !u["telegram:111"] || !u["telegram:222"] {
 		t.Errorf("admin users = %v", u)
+	}
+}
+
+func TestReadmeListsEveryText(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range flows.TextKeys() {
+		if !strings.Contains(string(data), k+",") && !strings.Contains(string(data), k+".") {
+			t.Errorf("README.md does not list texts.%s", k)
+		}
 	}
 }
