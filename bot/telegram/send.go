@@ -65,14 +65,19 @@ func (t *Telegram) Send(ctx context.Context, m flows.Message, replyTo string) ([
 			p.ReplyMarkup = markup(m)
 		}
 		var msg *models.Message
-		err := t.call(ctx, chatID, 1, func(ctx context.Context) (err error) {
+		send := func(ctx context.Context) (err error) {
 			msg, err = t.api.SendMessage(ctx, p)
 			return err
-		})
+		}
+		if len(ids) == 0 {
+			err = t.call(ctx, chatID, 1, send)
+		} else {
+			err = t.callRest(ctx, chatID, send)
+		}
 		if err != nil {
 			if len(ids) > 0 {
-				// Part went out: say so in the log; the rest is retried as a whole.
-				t.log.Warn("message partly sent", "chat", chatID, "parts", len(ids))
+				// Part went out: the whole message is tried again later.
+				t.log.Warn("message partly sent", "chat", chatID, "parts", len(ids), "err", err)
 			}
 			return nil, err
 		}
@@ -200,6 +205,32 @@ func (t *Telegram) call(ctx context.Context, chatID int64, n int, fn func(contex
 		}
 	}
 	return t.do(ctx, fn)
+}
+
+// restTries bounds how often a later part of a split message is tried
+// before the whole message goes back to the outbox (and its first part
+// would be sent twice).
+const restTries = 5
+
+// callRest sends a later part of a message whose first part went out. It
+// waits out 429s and brief failures here, so the first part is not sent
+// again by a retry of the whole message.
+func (t *Telegram) callRest(ctx context.Context, chatID int64, fn func(context.Context) error) error {
+	var err error
+	for try := 1; try <= restTries; try++ {
+		err = t.call(ctx, chatID, 1, fn)
+		var retry *bot.RetryAfterError
+		var perm *bot.PermanentError
+		switch {
+		case err == nil || errors.As(err, &perm) || ctx.Err() != nil:
+			return err
+		case errors.As(err, &retry):
+			sleep(ctx, retry.After)
+		default:
+			sleep(ctx, time.Duration(try)*time.Second)
+		}
+	}
+	return err
 }
 
 // do runs one Bot API call outside the message limits (getFile,

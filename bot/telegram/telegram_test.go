@@ -632,3 +632,28 @@ func TestRestartResumesOutbox(t *testing.T) {
 	h.waitSent(budi.ID, "Selamat datang")
 	h.waitSent(budi.ID, "Silakan pilih")
 }
+
+func TestSplitPostNotDuplicatedBy429(t *testing.T) {
+	srv := telegramtest.New(t)
+	st, media := mustStore(t, t.TempDir())
+	defer st.Close()
+	hash, err := media.Put(strings.NewReader("pothole"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 100}
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: fast}, nil, st, media)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The photo goes out; the rest of the long text hits a 429 once.
+	srv.Fail(telegramtest.Failure{Method: "sendMessage", ChatID: coordID, Times: 1, Code: 429, Desc: "Too Many Requests: retry after 1", RetryAfter: 1})
+	long := "📢 ADU-2026-000002\n" + strings.Repeat("Jalan rusak parah. ", 100)
+	ids, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: long, Photos: []string{hash}}, "")
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("Send = %v, %v; want 2 ids", ids, err)
+	}
+	if n := srv.Calls("sendPhoto"); n != 1 {
+		t.Errorf("photo sent %d times, want once", n)
+	}
+}
