@@ -117,12 +117,6 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 	return &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}}
 }
 
-// Config returns the desk's rules.
-func (d *Desk) Config() *flows.Config { return d.cfg }
-
-// Store returns the desk's store.
-func (d *Desk) Store() *store.Store { return d.store }
-
 func (d *Desk) now() time.Time { return d.opt.Now().In(d.opt.Location) }
 
 // Handle records one inbound message and everything it leads to in one

@@ -256,6 +256,3 @@ func (d *Desk) OutboxLen() (n int, err error) {
 	})
 	return n, err
 }
-
-// IsAdminChat reports whether a chat is a configured admin chat.
-func (d *Desk) IsAdminChat(c flows.Chat) bool { return d.cfg.IsAdminChat(c) }

@@ -42,8 +42,6 @@ type Options struct {
 	// LockTimeout is how long to wait for another instance to let go of the
 	// file before giving up. Zero means one second.
 	LockTimeout time.Duration
-	// NoSync skips fsync; only for tests that measure something else.
-	NoSync bool
 }
 
 // Open opens (or creates) the database at path.
@@ -51,7 +49,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (is another aduan running with the same data_dir?)", path, ErrLocked)
 	}
@@ -185,17 +183,6 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 		return errors.New("put complaint: empty ticket")
 	}
 	return t.put(bucketComplaints, c.Ticket, c)
-}
-
-// EachComplaint calls fn for every complaint in ticket order.
-func (t *Tx) EachComplaint(fn func(flows.Complaint) error) error {
-	return t.tx.Bucket(bucketComplaints).ForEach(func(k, v []byte) error {
-		var c flows.Complaint
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decode complaint %s: %w", k, err)
-		}
-		return fn(c)
-	})
 }
 
 func counterKey(prefix string, year int) []byte {

@@ -127,6 +127,8 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger) error {
 	runErr := tg.Run(ctx)
 	cancel()
 	wg.Wait()
-	log.Info("aduan stopped cleanly")
+	if runErr == nil {
+		log.Info("aduan stopped cleanly")
+	}
 	return runErr
 }
