@@ -88,24 +88,30 @@ func TestEnvironmentOverrides(t *testing.T) {
 }
 
 func TestBadConfigNamesTheKey(t *testing.T) {
+	replace := func(old, new string) func(string) string {
+		return func(c string) string { return strings.Replace(c, old, new, 1) }
+	}
+	prepend := func(head string) func(string) string {
+		return func(c string) string { return head + c }
+	}
 	tests := []struct {
-		name    string
-		content string
-		env     map[string]string
-		want    string
+		name string
+		edit func(shipped string) string // nil keeps the shipped file
+		env  map[string]string
+		want string
 	}{
-		{"unknown key", "", nil, "'telegram' has invalid keys: tokn"},
-		{"bad admin user id", "", map[string]string{"ADUAN_TELEGRAM_ADMIN_USER_IDS": "11,budi"}, "telegram.admin_user_ids"},
-		{"unknown top key", "colour: blue\n", nil, "colour"},
-		{"bad chat id", "", map[string]string{"ADUAN_TELEGRAM_ADMIN_CHAT_ID": "abc"}, "telegram.admin_chat_id"},
-		{"bad number in file", "max_photos: banyak\n", nil, "max_photos"},
-		{"bad timezone", "timezone: Mars/Olympus\n", nil, "timezone"},
-		{"bad url", "", map[string]string{"ADUAN_TELEGRAM_API_URL": "api.telegram.org"}, "telegram.api_url"},
-		{"bad token", "", map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "telegram.token"},
-		{"unknown text", "texts:\n  salam: halo\n", nil, "texts.salam"},
-		{"unknown office", "", nil, "categories[0].office"},
-		{"bad yaml", "offices: [\n", nil, "config.yaml"},
-		{"bad poll timeout", "", map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
+		{"unknown key", replace("  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s"), nil, "'telegram' has invalid keys: tokn"},
+		{"bad admin user id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_USER_IDS": "11,budi"}, "telegram.admin_user_ids"},
+		{"unknown top key", prepend("colour: blue\n"), nil, "colour"},
+		{"bad chat id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_CHAT_ID": "abc"}, "telegram.admin_chat_id"},
+		{"bad number in file", prepend("max_photos: banyak\n"), nil, "max_photos"},
+		{"bad timezone", prepend("timezone: Mars/Olympus\n"), nil, "timezone"},
+		{"bad url", nil, map[string]string{"ADUAN_TELEGRAM_API_URL": "api.telegram.org"}, "telegram.api_url"},
+		{"bad token", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "telegram.token"},
+		{"unknown text", replace("\ntexts:\n", "\ntexts:\n  salam: halo\n"), nil, "texts.salam"},
+		{"unknown office", replace("office: dpupr", "office: pupr"), nil, "categories[0].office"},
+		{"bad yaml", func(string) string { return "offices: [\n" }, nil, "config.yaml"},
+		{"bad poll timeout", nil, map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,17 +119,8 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			content := shipped(t)
-			if tt.name == "unknown key" {
-				content = strings.Replace(content, "  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s", 1)
-			} else if tt.name == "unknown office" {
-				content = strings.Replace(content, "office: dpupr", "office: pupr", 1)
-			} else if strings.HasPrefix(tt.content, "texts:") {
-				content = strings.Replace(content, "\ntexts:\n", "\n"+tt.content, 1)
-			} else {
-				content = tt.content + content
-			}
-			if tt.name == "bad yaml" {
-				content = tt.content
+			if tt.edit != nil {
+				content = tt.edit(content)
 			}
 			_, err := loadConfig(mustWrite(t, content))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
