@@ -6,77 +6,15 @@ package bot
 
 import (
 	"context"
-
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"aduan/flows"
 	"aduan/store"
 )
-
-// Channel is a chat platform the desk sends through.
-type Channel interface {
-	// Name is the channel's name in flows.Chat, e.g. "telegram".
-	Name() string
-	// Send delivers one message and returns the platform ids of the
-	// messages it became. replyTo is a platform message id in the same
-	// chat, or "". Errors are *RetryAfterError, *PermanentError, or
-	// anything else for a failure worth retrying.
-	Send(ctx context.Context, m flows.Message, replyTo string) ([]string, error)
-}
-
-// RetryAfterError asks to try again after a while (Telegram's 429).
-type RetryAfterError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *RetryAfterError) Error() string {
-	return fmt.Sprintf("retry after %s: %v", e.After, e.Err)
-}
-
-func (e *RetryAfterError) Unwrap() error { return e.Err }
-
-// Reason says why a message can never be delivered.
-type Reason int
-
-const (
-	// ReasonRejected: the platform refused the message itself.
-	ReasonRejected Reason = iota
-	// ReasonBlocked: the recipient blocked the bot or is gone.
-	ReasonBlocked
-)
-
-// PermanentError means retrying cannot help; the message is dropped and
-// the admins are told if the message asked for it.
-type PermanentError struct {
-	Reason Reason
-	Err    error
-}
-
-func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
-
-func (e *PermanentError) Unwrap() error { return e.Err }
-
-// Inbound is one message from a channel, converted to the desk's terms.
-type Inbound struct {
-	// Key identifies the message on its platform (e.g.
-	// "telegram:update:42"); a key seen before is ignored.
-	Key  string
-	Chat flows.Chat
-	// Private is set for a one-to-one chat with the bot.
-	Private   bool
-	UserID    string
-	MessageID string
-	// ReplyToID is the message this one replies to, if any.
-	ReplyToID string
-	// RawText is the text or caption as typed, commands included.
-	RawText string
-	// Input is the message as a citizen's input.
-	Input flows.Input
-}
 
 // Options tune a desk.
 type Options struct {
@@ -98,7 +36,15 @@ type Desk struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	senders map[string]*sender
+	inboxes map[string]*inbox
+	// moved maps a chat that got a new id (a migrated group) to the new
+	// one; it mirrors the store and is as small as the number of moves.
+	moved map[flows.Chat]flows.Chat
 }
+
+// metaMoved starts the store keys of chat moves: metaMoved + old chat →
+// new chat id.
+const metaMoved = "moved:"
 
 // New makes a desk over a store with a validated config.
 func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
@@ -114,40 +60,81 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 	if opt.MaxInFlight <= 0 {
 		opt.MaxInFlight = 16
 	}
-	return &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}}
+	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{},
+		moved: map[flows.Chat]flows.Chat{}}
+	err := st.View(func(tx *store.Tx) error {
+		for old, to := range tx.MetaWithPrefix(metaMoved) {
+			channel, id, _ := strings.Cut(old, ":")
+			d.moved[flows.Chat{Channel: channel, ID: id}] = flows.Chat{Channel: channel, ID: to}
+		}
+		return nil
+	})
+	if err != nil {
+		d.log.Error("read chat moves", "err", err)
+	}
+	return d
 }
 
 func (d *Desk) now() time.Time { return d.opt.Now().In(d.opt.Location) }
 
+// Accept stores messages a channel received, before the channel
+// acknowledges them to its platform. Messages seen before are skipped. The
+// desk then hands each back to the channel's Convert, in order per chat.
+func (d *Desk) Accept(ctx context.Context, channel string, rs []store.Received) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := d.now()
+	err := d.store.Update(func(tx *store.Tx) error {
+		for _, r := range rs {
+			r.At = now
+			if _, err := tx.Accept(channel, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("accept %d messages: %w", len(rs), err)
+	}
+	d.wakeInbox(channel)
+	return nil
+}
+
 // Handle records one inbound message and everything it leads to in one
 // transaction. When it returns nil, the message is durable and may be
-// confirmed to its platform; the replies go out after commit.
+// acknowledged to its platform; the replies go out after commit. A message
+// whose key was seen before changes nothing.
 func (d *Desk) Handle(ctx context.Context, in Inbound) error {
+	return d.handle(ctx, in, nil)
+}
+
+// handle runs one inbound message in one transaction; from is the inbox
+// entry it came from, removed in the same transaction, or nil.
+func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	now := d.now()
 	var result flows.Outcome
+	var moved bool
 	err := d.store.Update(func(tx *store.Tx) error {
-		result = flows.Outcome{}
-		if in.Key != "" {
+		result, moved = flows.Outcome{}, false
+		if from != nil {
+			if err := tx.Handled(in.Chat.Channel, from.Queue, from.Seq); err != nil {
+				return err
+			}
+		} else if in.Key != "" {
 			seen, err := tx.Seen(in.Key, now)
 			if err != nil || seen {
 				return err
 			}
 		}
-		var out flows.Outcome
-		var err error
-		switch {
-		case d.cfg.IsAdminChat(in.Chat):
-			out, err = d.admin(tx, in, now)
-		case in.Private:
-			out, err = d.citizen(tx, in, now)
-		case in.Input.Kind == flows.InputCommand && in.Input.Command == "chatid":
-			out = flows.ChatID(d.cfg, in.Chat, in.MessageID)
-		default:
-			return nil
+		if !in.MovedTo.IsZero() {
+			moved = true
+			return tx.SetMeta(metaMoved+in.Chat.String(), in.MovedTo.ID)
 		}
+		out, err := d.process(tx, in, now)
 		if err != nil {
 			return err
 		}
@@ -166,6 +153,9 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 		return fmt.Errorf("handle %s: %w", in.Key, err)
 	}
 	// Logged after commit: a batched transaction may run its work twice.
+	if moved {
+		d.chatMoved(in.Chat, in.MovedTo)
+	}
 	for _, c := range result.Complaints {
 		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", in.Chat.String(), "user", in.UserID)
 	}
@@ -173,6 +163,86 @@ func (d *Desk) Handle(ctx context.Context, in Inbound) error {
 		d.wake(m.To.Channel)
 	}
 	return nil
+}
+
+// process runs an inbound message through flows.
+func (d *Desk) process(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, error) {
+	if in.Input.Kind == "" {
+		return flows.Outcome{}, nil // nothing the desk takes
+	}
+	if admin, ok := d.adminChat(in.Chat); ok {
+		return d.admin(tx, in, admin, now)
+	}
+	switch {
+	case in.Private:
+		return d.citizen(tx, in, now)
+	case in.Input.Kind == flows.InputCommand && in.Input.Command == "chatid":
+		return flows.ChatID(d.cfg, in.Chat, in.MessageID), nil
+	}
+	return flows.Outcome{}, nil
+}
+
+// adminChat returns the configured admin chat an inbound chat is: itself,
+// or the chat it moved from (a group upgraded to a supergroup before the
+// config was changed).
+func (d *Desk) adminChat(chat flows.Chat) (flows.Chat, bool) {
+	if d.cfg.IsAdminChat(chat) {
+		return chat, true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for old, to := range d.moved {
+		if to == chat && d.cfg.IsAdminChat(old) {
+			return old, true
+		}
+	}
+	return flows.Chat{}, false
+}
+
+// chatMoved remembers, after it was stored, that a chat has a new id.
+func (d *Desk) chatMoved(old, to flows.Chat) {
+	d.mu.Lock()
+	known := d.moved[old] == to
+	d.moved[old] = to
+	d.mu.Unlock()
+	if known {
+		return
+	}
+	if d.cfg.IsAdminChat(old) {
+		d.log.Error("admin chat moved to a new id (group upgraded to a supergroup): messages now go to the new id; put it in the config in place of the old one",
+			"old", old.String(), "new", to.String())
+		return
+	}
+	d.log.Info("chat moved to a new id", "old", old.String(), "new", to.String())
+}
+
+// resolve returns the chat a queued message goes to now: an office's
+// address resolved by the current config, then any moves followed.
+func (d *Desk) resolve(to flows.Chat) (flows.Chat, bool) {
+	chat, ok := d.cfg.Resolve(to)
+	if !ok {
+		return flows.Chat{}, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for range 8 { // moves chain rarely; a loop in them must not hang
+		next, ok := d.moved[chat]
+		if !ok {
+			break
+		}
+		chat = next
+	}
+	return chat, true
+}
+
+// toAdmins reports whether a queued message is for admins: addressed to an
+// office or to a configured admin chat.
+func (d *Desk) toAdmins(to flows.Chat) bool {
+	if _, ok := to.Office(); ok {
+		return true
+	}
+	_, ok := d.adminChat(to)
+	return ok
 }
 
 func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, error) {
@@ -194,13 +264,24 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 	return out, tx.PutConversation(out.Conversation)
 }
 
-func (d *Desk) admin(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, error) {
+func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (flows.Outcome, error) {
 	ain := flows.AdminInput{
-		Chat: in.Chat, UserID: in.UserID, UserName: in.Input.Name, MessageID: in.MessageID,
-		Text: in.RawText, Photos: in.Input.Photos,
+		Chat: chat, UserID: in.UserID, UserName: in.Input.Name, MessageID: in.MessageID,
+		Text: in.RawText, Photos: in.Input.Photos, ReplyToBot: in.ReplyToBot,
 	}
+	var link store.Link
+	linked := false
 	if in.ReplyToID != "" {
-		ain.ReplyTicket = tx.PostTicket(in.Chat, in.ReplyToID)
+		var err error
+		if link, linked, err = tx.PostLink(in.Chat, in.ReplyToID); err != nil {
+			return flows.Outcome{}, err
+		}
+		if !linked && in.ReplyToBot {
+			if link, linked, err = d.unrecordedPost(tx, chat, in.ReplyText); err != nil {
+				return flows.Outcome{}, err
+			}
+		}
+		ain.ReplyTicket, ain.ReplyRelay, ain.ReplyNoticed = link.Ticket, link.Relay, link.Noticed
 	}
 	var cp *flows.Complaint
 	if t := flows.AdminTicket(d.cfg, ain); t != "" {
@@ -209,5 +290,52 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, er
 			return flows.Outcome{}, err
 		}
 	}
-	return flows.Admin(d.cfg, ain, cp, now), nil
+	out := flows.Admin(d.cfg, ain, cp, now)
+	if out.Noticed && linked {
+		link.Noticed = true
+		if err := tx.LinkPost(in.Chat, in.ReplyToID, link); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// unrecordedPost finds the complaint of one of the bot's messages that has
+// no link yet. An admin may reply to a post before the sender recorded
+// it: such a message was sent and is still the head of its queue, since a
+// queue's head leaves the outbox in the same transaction that links it.
+// Else the ticket number in the quoted text is taken, and the message is
+// treated as internal (a reply to it is not relayed).
+func (d *Desk) unrecordedPost(tx *store.Tx, chat flows.Chat, quoted string) (store.Link, bool, error) {
+	queues := []flows.Chat{chat}
+	for _, o := range d.cfg.Offices {
+		addr := flows.OfficeChat(chat.Channel, o.ID)
+		if to, ok := d.cfg.Resolve(addr); ok && to == chat {
+			queues = append(queues, addr)
+		}
+	}
+	for _, q := range queues {
+		head, err := tx.QueueHead(q)
+		if err != nil {
+			return store.Link{}, false, err
+		}
+		if head != nil && head.Message.Ticket != "" && quotes(head.Message, quoted) {
+			return store.Link{Ticket: head.Message.Ticket, Relay: head.Message.Relay}, true, nil
+		}
+	}
+	if t := d.cfg.TicketIn(quoted); t != "" {
+		return store.Link{Ticket: t}, true, nil
+	}
+	return store.Link{}, false, nil
+}
+
+// quotes reports whether a platform's quote of a message can be a part of
+// m: its text appears in m's text (a part of a split message is a piece of
+// it), or it is a photo without caption of a message with photos.
+func quotes(m flows.Message, quoted string) bool {
+	q := []rune(strings.TrimSpace(quoted))
+	if len(q) == 0 {
+		return len(m.Photos) > 0
+	}
+	return strings.Contains(m.Text, string(q[:min(len(q), 64)]))
 }

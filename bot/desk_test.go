@@ -33,21 +33,23 @@ func newFake() *fakeChannel {
 
 func (f *fakeChannel) Name() string { return "fake" }
 
-func (f *fakeChannel) Send(_ context.Context, m flows.Message, _ string) ([]string, error) {
+func (f *fakeChannel) Send(_ context.Context, d *Delivery) error {
+	m := d.Message
 	if f.fail != nil {
 		if err := f.fail(m); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	f.mu.Lock()
-	f.sent[m.To.ID] = append(f.sent[m.To.ID], m.Text)
+	f.sent[d.Chat.ID] = append(f.sent[d.Chat.ID], m.Text)
 	f.mu.Unlock()
 	f.count.Add(1)
+	d.Sent([]string{strconv.FormatInt(f.nextID.Add(1), 10)})
 	select {
 	case f.notify <- struct{}{}:
 	default:
 	}
-	return []string{strconv.FormatInt(f.nextID.Add(1), 10)}, nil
+	return nil
 }
 
 func (f *fakeChannel) texts(chat string) []string {

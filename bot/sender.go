@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -16,19 +17,47 @@ import (
 // never dropped for temporary failures.
 const maxBackoff = 5 * time.Minute
 
-// sender drains one channel's outbox: per chat in order, one message per
-// chat in flight, many chats at once.
+// sender drains one channel's outbox: per queue in order, one message per
+// chat in flight, many chats at once, oldest first, and never starting a
+// chat that its channel's limits make wait.
 type sender struct {
-	d    *Desk
-	ch   Channel
-	wake chan struct{}
+	d     *Desk
+	ch    Channel
+	pacer Pacer
+	wake  chan struct{}
+	log   *slog.Logger
+
+	mu sync.Mutex
+	// progress holds the parts of messages in flight, and of messages sent
+	// but not yet recorded in the store, by outbox key.
+	progress map[outKey]*progress
 }
 
-// AddChannel registers a channel to deliver through. Call before Run.
+type outKey struct {
+	queue flows.Chat
+	seq   uint64
+}
+
+// progress is what went out of one message.
+type progress struct {
+	parts [][]string
+	// recorded counts the parts the store knows of.
+	recorded int
+	// complete is set when the whole message went out.
+	complete bool
+}
+
+// AddChannel registers a channel to deliver through (and, for a Receiver,
+// to take messages from). Call before Run.
 func (d *Desk) AddChannel(ch Channel) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.senders[ch.Name()] = &sender{d: d, ch: ch, wake: make(chan struct{}, 1)}
+	s := &sender{d: d, ch: ch, wake: make(chan struct{}, 1), log: d.log.With("channel", ch.Name()), progress: map[outKey]*progress{}}
+	s.pacer, _ = ch.(Pacer)
+	d.senders[ch.Name()] = s
+	if rc, ok := ch.(Receiver); ok {
+		d.inboxes[ch.Name()] = &inbox{d: d, rc: rc, wake: make(chan struct{}, 1)}
+	}
 }
 
 func (d *Desk) wake(channel string) {
@@ -44,28 +73,28 @@ func (d *Desk) wake(channel string) {
 	}
 }
 
-// Run delivers the outbox until ctx ends, then waits for the sends in
-// flight to finish. Messages left in the outbox go out on the next Run.
+// Run delivers the outbox and handles the inboxes until ctx ends, then
+// waits for the work in flight to finish. What is left goes on at the next
+// Run.
 func (d *Desk) Run(ctx context.Context) error {
 	d.mu.Lock()
-	senders := make([]*sender, 0, len(d.senders))
+	var runs []func(context.Context)
 	for _, s := range d.senders {
-		senders = append(senders, s)
+		runs = append(runs, s.run)
+	}
+	for _, ib := range d.inboxes {
+		runs = append(runs, ib.run)
 	}
 	d.mu.Unlock()
+	runs = append(runs, d.pruneLoop)
 	var wg sync.WaitGroup
-	for _, s := range senders {
+	for _, run := range runs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.run(ctx)
+			run(ctx)
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		d.pruneLoop(ctx)
-	}()
 	wg.Wait()
 	return nil
 }
@@ -90,18 +119,41 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 	}
 }
 
-type result struct {
-	chat  string
+// outcome is how one delivery attempt ended.
+type outcome struct {
+	key  outKey
+	chat flows.Chat
+	// retry is when the chat may be tried again; zero for at once.
 	retry time.Duration
-	fail  bool
+	// failed counts towards the chat's backoff; err is what failed.
+	failed bool
+	err    error
+}
+
+// failing is the state of a chat whose sends fail, for backoff and for a
+// log that counts repeats instead of writing each.
+type failing struct {
+	n        int
+	lastErr  string
+	loggedAt time.Time
+}
+
+// candidate is a queue head the sender may start.
+type candidate struct {
+	head store.Head
+	chat flows.Chat
+	rank uint64
 }
 
 func (s *sender) run(ctx context.Context) {
-	log := s.d.log.With("channel", s.ch.Name())
-	inflight := map[string]bool{}
-	notBefore := map[string]time.Time{}
-	failures := map[string]int{}
-	done := make(chan result)
+	inflight := map[flows.Chat]bool{}
+	notBefore := map[flows.Chat]time.Time{}
+	fails := map[flows.Chat]*failing{}
+	// after holds, per queue, the outbox sequence at its last send: a
+	// queue that just sent ranks behind every message already waiting.
+	after := map[flows.Chat]uint64{}
+	unresolved := map[flows.Chat]bool{}
+	done := make(chan outcome)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -115,21 +167,68 @@ func (s *sender) run(ctx context.Context) {
 			}
 		}
 		if free := s.d.opt.MaxInFlight - len(inflight); free > 0 && ctx.Err() == nil {
-			var ready []store.Outgoing
+			var heads []store.Head
+			var seq uint64
 			err := s.d.store.View(func(tx *store.Tx) error {
 				var err error
-				ready, err = tx.Heads(s.ch.Name(), free, func(c flows.Chat) bool {
-					_, waiting := notBefore[c.ID]
-					return !inflight[c.ID] && !waiting
-				})
+				heads, err = tx.OutboxHeads(s.ch.Name())
+				seq = tx.OutboxSeq()
 				return err
 			})
 			if err != nil {
-				log.Error("read outbox", "err", err)
+				s.log.Error("read outbox", "err", err)
 			}
-			for _, o := range ready {
-				inflight[o.Message.To.ID] = true
-				go func(o store.Outgoing) { done <- s.deliver(ctx, log, o) }(o)
+			var cands []candidate
+			live := map[flows.Chat]bool{}
+			for _, h := range heads {
+				queue := flows.Chat{Channel: s.ch.Name(), ID: h.Queue}
+				live[queue] = true
+				chat, ok := s.d.resolve(queue)
+				if !ok {
+					if !unresolved[queue] {
+						unresolved[queue] = true
+						s.log.Error("no admin chat for these messages on this channel: give the office (or the coordinators) a chat here in the config; messages wait",
+							"office", strings.TrimPrefix(h.Queue, "office:"))
+					}
+					continue
+				}
+				delete(unresolved, queue)
+				if inflight[chat] {
+					continue
+				}
+				if _, waiting := notBefore[chat]; waiting {
+					continue
+				}
+				if s.pacer != nil {
+					if wait := s.pacer.ReadyIn(chat); wait > 0 {
+						if t := now.Add(wait); t.Before(wakeAt) {
+							wakeAt = t
+						}
+						continue
+					}
+				}
+				cands = append(cands, candidate{head: h, chat: chat, rank: max(h.Seq, after[queue])})
+			}
+			for q := range after {
+				if !live[q] {
+					delete(after, q)
+				}
+			}
+			sort.Slice(cands, func(i, j int) bool { return cands[i].rank < cands[j].rank })
+			for _, c := range cands {
+				if free == 0 {
+					break
+				}
+				if inflight[c.chat] {
+					continue // two queues that resolve to one chat
+				}
+				queue := flows.Chat{Channel: s.ch.Name(), ID: c.head.Queue}
+				inflight[c.chat] = true
+				after[queue] = seq
+				free--
+				go func(key outKey, chat flows.Chat) {
+					done <- s.deliver(ctx, key, chat)
+				}(outKey{queue, c.head.Seq}, c.chat)
 			}
 		}
 		if ctx.Err() != nil && len(inflight) == 0 {
@@ -139,21 +238,10 @@ func (s *sender) run(ctx context.Context) {
 		select {
 		case r := <-done:
 			delete(inflight, r.chat)
-			switch {
-			case r.retry > 0:
-				notBefore[r.chat] = time.Now().Add(r.retry)
-			case r.fail:
-				failures[r.chat]++
-				notBefore[r.chat] = time.Now().Add(backoff(failures[r.chat]))
-			default:
-				delete(failures, r.chat)
-			}
+			s.settle(r, notBefore, fails)
 		case <-s.wake:
 		case <-timer.C:
 		case <-ctx.Done():
-			if len(inflight) == 0 {
-				return
-			}
 			// Finish what is in flight; start nothing new.
 			for len(inflight) > 0 {
 				r := <-done
@@ -164,80 +252,233 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
+// settle applies a delivery's outcome to the chat's waiting and failure
+// state, and logs failures with a count rather than once per attempt.
+func (s *sender) settle(r outcome, notBefore map[flows.Chat]time.Time, fails map[flows.Chat]*failing) {
+	f := fails[r.chat]
+	switch {
+	case r.failed:
+		if f == nil {
+			f = &failing{}
+			fails[r.chat] = f
+		}
+		f.n++
+		msg := ""
+		if r.err != nil {
+			msg = r.err.Error()
+		}
+		now := time.Now()
+		if msg != f.lastErr || now.Sub(f.loggedAt) >= time.Minute {
+			level := slog.LevelWarn
+			if s.d.toAdmins(r.key.queue) {
+				level = slog.LevelError
+			}
+			s.log.Log(context.Background(), level, s.advice(r), "chat", r.chat.ID, "queue", r.key.queue.ID, "failures", f.n, "err", msg)
+			f.lastErr, f.loggedAt = msg, now
+		}
+		notBefore[r.chat] = now.Add(max(backoff(f.n), r.retry))
+	case r.retry > 0:
+		notBefore[r.chat] = time.Now().Add(r.retry)
+	default:
+		if f != nil {
+			s.log.Info("delivering again", "chat", r.chat.ID, "after_failures", f.n)
+			delete(fails, r.chat)
+		}
+	}
+}
+
+// advice says what a failure needs from the operator.
+func (s *sender) advice(r outcome) string {
+	var perm *PermanentError
+	if errors.As(r.err, &perm) && s.d.toAdmins(r.key.queue) {
+		return "admin chat refuses messages: add the bot to the group again, give it the rights to post, or fix the chat id in the config; messages wait"
+	}
+	return "send failed, will retry"
+}
+
 func backoff(failures int) time.Duration {
 	d := time.Second << min(failures, 10)
 	return min(d, maxBackoff)
 }
 
 // deliver sends one outbox message and records the outcome.
-func (s *sender) deliver(ctx context.Context, log *slog.Logger, o store.Outgoing) result {
-	m := o.Message
-	r := result{chat: m.To.ID}
-	replyTo := m.ReplyToID
-	if replyTo == "" && m.Thread && m.Ticket != "" {
-		_ = s.d.store.View(func(tx *store.Tx) error {
-			replyTo = tx.ThreadPost(m.Ticket, m.To)
-			return nil
-		})
+func (s *sender) deliver(ctx context.Context, key outKey, chat flows.Chat) outcome {
+	r := outcome{key: key, chat: chat}
+	var o *store.Outgoing
+	var replyTo string
+	err := s.d.store.View(func(tx *store.Tx) error {
+		var err error
+		if o, err = tx.Outgoing(key.queue, key.seq); err != nil || o == nil {
+			return err
+		}
+		replyTo = o.Message.ReplyToID
+		if replyTo == "" && o.Message.Thread && o.Message.Ticket != "" {
+			replyTo = tx.ThreadPost(o.Message.Ticket, chat)
+		}
+		return nil
+	})
+	if err != nil || o == nil {
+		r.failed, r.err = err != nil, err
+		return r
 	}
-	ids, err := s.ch.Send(ctx, m, replyTo)
+	p := s.progressOf(key, o.Parts)
+	if !p.complete {
+		err = s.ch.Send(ctx, &Delivery{Message: o.Message, Chat: chat, ReplyTo: replyTo, Done: p.done(), Sent: func(ids []string) { s.sent(key, o, chat, ids) }})
+	}
 	var retry *RetryAfterError
+	var moved *MovedError
 	var perm *PermanentError
 	switch {
 	case err == nil:
-		err = s.d.store.Update(func(tx *store.Tx) error {
-			if err := tx.Delivered(m.To, o.Seq); err != nil {
-				return err
-			}
-			if m.Ticket != "" && s.d.cfg.IsAdminChat(m.To) {
-				for _, id := range ids {
-					if err := tx.LinkPost(m.To, id, m.Ticket); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			// The message went out but is still queued: it may go out twice.
-			log.Error("record delivery", "chat", m.To.ID, "seq", o.Seq, "err", err)
-			r.fail = true
+		s.mu.Lock()
+		p.complete = true
+		s.mu.Unlock()
+		if err := s.record(key, o, chat, true); err != nil {
+			// It went out: keep what went out in memory and record it
+			// again later, rather than send it twice.
+			r.failed, r.err = true, err
+			s.log.Error("record delivery; the message is not sent again", "chat", chat.ID, "seq", key.seq, "err", err)
 		}
 	case errors.As(err, &retry):
-		log.Warn("rate limited", "chat", m.To.ID, "retry_after", retry.After)
+		s.log.Warn("rate limited", "chat", chat.ID, "retry_after", retry.After)
 		r.retry = retry.After
-	case errors.As(err, &perm) && perm.Reason == ReasonBlocked && s.d.cfg.IsAdminChat(m.To):
-		// The bot was removed from an admin chat, or the chat id is wrong:
-		// complaints must not be lost, so they wait for the operator.
-		log.Error("admin chat unreachable: add the bot to the group again or fix its chat id in the config; messages wait",
-			"chat", m.To.ID, "ticket", m.Ticket, "err", err)
-		r.fail = true
+	case errors.As(err, &moved):
+		s.move(chat, moved.To)
+	case errors.As(err, &perm) && perm.Reason == ReasonMedia && len(o.Message.Photos) > 0:
+		// Better the text without the photo than a post held forever.
+		s.log.Error("photo cannot be sent, sending the text alone", "chat", chat.ID, "ticket", o.Message.Ticket, "err", err)
+		r.failed, r.err = !s.dropMedia(o), err
+	case errors.As(err, &perm) && s.d.toAdmins(key.queue):
+		// A complaint must not be lost: it waits for the operator.
+		r.failed, r.err = true, err
 	case errors.As(err, &perm):
-		log.Warn("message undeliverable, dropped", "chat", m.To.ID, "ticket", m.Ticket, "err", err)
-		err = s.d.store.Update(func(tx *store.Tx) error {
-			if err := tx.Delivered(m.To, o.Seq); err != nil {
-				return err
-			}
-			if m.OnFail == nil {
-				return nil
-			}
-			notice := *m.OnFail
-			notice.Text = strings.ReplaceAll(notice.Text, "{alasan}", s.reason(perm.Reason))
-			return tx.Enqueue(notice)
-		})
-		if err != nil {
-			log.Error("record failed delivery", "chat", m.To.ID, "seq", o.Seq, "err", err)
-			r.fail = true
-		} else if m.OnFail != nil {
-			s.d.wake(m.OnFail.To.Channel)
+		s.log.Warn("message undeliverable, dropped", "chat", chat.ID, "ticket", o.Message.Ticket, "err", err)
+		if err := s.drop(o, perm.Reason); err != nil {
+			s.log.Error("record failed delivery", "chat", chat.ID, "seq", key.seq, "err", err)
+			r.failed = true
 		}
 	case ctx.Err() != nil:
 		// Shutting down: the message stays queued for the next start.
 	default:
-		log.Warn("send failed, will retry", "chat", m.To.ID, "seq", o.Seq, "err", err)
-		r.fail = true
+		r.failed, r.err = true, err
 	}
 	return r
+}
+
+// progressOf returns the in-memory progress of a message, starting from
+// what the store knows.
+func (s *sender) progressOf(key outKey, stored [][]string) *progress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.progress[key]
+	if p == nil || len(p.parts) < len(stored) {
+		p = &progress{parts: stored, recorded: len(stored)}
+		s.progress[key] = p
+	}
+	return p
+}
+
+func (p *progress) done() [][]string { return append([][]string(nil), p.parts...) }
+
+// sent records one part that went out: in memory at once, and in the
+// store with its links, so a retry goes on from the next part and a reply
+// to this part reaches the complaint.
+func (s *sender) sent(key outKey, o *store.Outgoing, chat flows.Chat, ids []string) {
+	s.mu.Lock()
+	p := s.progress[key]
+	p.parts = append(p.parts, ids)
+	s.mu.Unlock()
+	if err := s.record(key, o, chat, false); err != nil {
+		s.log.Error("record sent part; will record it again", "chat", chat.ID, "seq", key.seq, "err", err)
+	}
+}
+
+// record writes what went out of a message to the store: the parts and
+// their links, and when delivered, the message's removal.
+func (s *sender) record(key outKey, o *store.Outgoing, chat flows.Chat, delivered bool) error {
+	s.mu.Lock()
+	p := s.progress[key]
+	parts, from := p.done(), p.recorded
+	s.mu.Unlock()
+	link := o.Message.Ticket != "" && s.d.toAdmins(key.queue)
+	err := s.d.store.Update(func(tx *store.Tx) error {
+		if link {
+			for _, ids := range parts[from:] {
+				for _, id := range ids {
+					if err := tx.LinkPost(chat, id, store.Link{Ticket: o.Message.Ticket, Relay: o.Message.Relay}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if delivered {
+			return tx.Delivered(key.queue, key.seq)
+		}
+		cur := *o
+		cur.Parts = parts
+		return tx.UpdateOutgoing(cur)
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if delivered {
+		delete(s.progress, key)
+	} else {
+		p.recorded = max(p.recorded, len(parts))
+	}
+	return nil
+}
+
+// dropMedia rewrites a message whose photos cannot be sent into its text
+// with a note; it reports whether the rewrite was stored.
+func (s *sender) dropMedia(o *store.Outgoing) bool {
+	cur := *o
+	cur.Message.Photos = nil
+	cur.Message.Text = strings.TrimSpace(cur.Message.Text + "\n\n" + s.d.cfg.Texts.MediaDropped)
+	err := s.d.store.Update(func(tx *store.Tx) error { return tx.UpdateOutgoing(cur) })
+	if err != nil {
+		s.log.Error("rewrite message without photo", "seq", o.Seq, "err", err)
+		return false
+	}
+	return true
+}
+
+// drop removes an undeliverable message and queues its failure notice.
+func (s *sender) drop(o *store.Outgoing, reason Reason) error {
+	m := o.Message
+	err := s.d.store.Update(func(tx *store.Tx) error {
+		if err := tx.Delivered(o.Queue, o.Seq); err != nil {
+			return err
+		}
+		if m.OnFail == nil {
+			return nil
+		}
+		notice := *m.OnFail
+		notice.Text = strings.ReplaceAll(notice.Text, "{alasan}", s.reason(reason))
+		return tx.Enqueue(notice)
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.progress, outKey{o.Queue, o.Seq})
+	s.mu.Unlock()
+	if m.OnFail != nil {
+		s.d.wake(m.OnFail.To.Channel)
+	}
+	return nil
+}
+
+// move records that a chat has a new id and sends there from now on.
+func (s *sender) move(old, to flows.Chat) {
+	err := s.d.store.Update(func(tx *store.Tx) error { return tx.SetMeta(metaMoved+old.String(), to.ID) })
+	if err != nil {
+		s.log.Error("record chat move", "old", old.ID, "new", to.ID, "err", err)
+		return
+	}
+	s.d.chatMoved(old, to)
 }
 
 func (s *sender) reason(r Reason) string {

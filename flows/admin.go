@@ -19,33 +19,53 @@ type AdminInput struct {
 	// ReplyTicket is the complaint of the post this message replies to, if
 	// it replies to one.
 	ReplyTicket string
+	// ReplyRelay is set when that post carries the complaint or the
+	// citizen's words, so a reply to it goes to the citizen.
+	ReplyRelay bool
+	// ReplyNoticed is set when the admins were already told that replies
+	// to that (internal) post stay in the group.
+	ReplyNoticed bool
+	// ReplyToBot is set when the message replies to one of the bot's own
+	// messages.
+	ReplyToBot bool
 }
 
 // ParseCommand splits "/name@bot args" into a lower-case name and the
 // arguments. ok is false for text that is not a command.
 func ParseCommand(text string) (name, args string, ok bool) {
+	name, _, args, ok = ParseCommandFor(text)
+	return name, args, ok
+}
+
+// ParseCommandFor is ParseCommand that also returns the bot the command is
+// addressed to ("/selesai@aduan_bot"), or "".
+func ParseCommandFor(text string) (name, bot, args string, ok bool) {
 	text = strings.TrimSpace(text)
 	if !strings.HasPrefix(text, "/") || len(text) < 2 {
-		return "", "", false
+		return "", "", "", false
 	}
 	head, rest, _ := strings.Cut(text[1:], " ")
 	if i := strings.IndexAny(head, "\n\t"); i >= 0 {
 		rest = head[i+1:] + " " + rest
 		head = head[:i]
 	}
-	head, _, _ = strings.Cut(head, "@")
+	head, bot, _ = strings.Cut(head, "@")
 	if head == "" {
-		return "", "", false
+		return "", "", "", false
 	}
 	for _, r := range head {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-			return "", "", false
+			return "", "", "", false
 		}
 	}
-	return strings.ToLower(head), strings.TrimSpace(rest), true
+	return strings.ToLower(head), bot, strings.TrimSpace(rest), true
 }
 
 var ticketPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9]{0,9}-\d{4}-\d{6}\b`)
+
+// TicketIn finds a ticket number of this desk in a text, upper-cased, or
+// returns "".
+func (c *Config) TicketIn(text string) string { return c.ticketIn(text) }
 
 // ticketIn finds a ticket number of this desk in a text, upper-cased.
 func (c *Config) ticketIn(text string) string {
@@ -92,7 +112,20 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 		return a.outcome()
 	case isCmd && !adminCommands[name]:
 		return a.outcome()
+	case !isCmd && in.ReplyTicket == "" && in.ReplyToBot:
+		// A reply to the bot that cannot be matched to a complaint must
+		// not vanish without a word.
+		a.ack(a.t.AdminReplyUnmatched, "")
+		return a.outcome()
 	case !isCmd && in.ReplyTicket == "":
+		return a.outcome()
+	case !isCmd && !in.ReplyRelay:
+		// A reply to an acknowledgement, a note or /info is the admins'
+		// own talk: it stays in the group. Say so once per message.
+		if !in.ReplyNoticed {
+			a.ack(fill(a.t.AdminReplyInternal, "tiket", in.ReplyTicket), "")
+			a.noticed = true
+		}
 		return a.outcome()
 	}
 	if !cfg.AdminAllowed(in.Chat.Channel, in.UserID) {
@@ -151,11 +184,12 @@ type admin struct {
 	now     time.Time
 	cp      *Complaint
 	changed bool
+	noticed bool
 	out     []Message
 }
 
 func (a *admin) outcome() Outcome {
-	o := Outcome{Messages: a.out}
+	o := Outcome{Messages: a.out, Noticed: a.noticed}
 	if a.changed {
 		o.Complaints = []Complaint{*a.cp}
 	}
@@ -319,8 +353,8 @@ func postComplaint(cfg *Config, c *Complaint, from string) []Message {
 		text = fill(cfg.Texts.AdminForwardedPost, "asal", from, "pesan", text)
 	}
 	var out []Message
-	for _, chat := range cfg.OfficeChats(c.Office) {
-		out = append(out, Message{To: chat, Text: text, Photos: c.Photos, Ticket: c.Ticket})
+	for _, to := range cfg.officeAddresses(c.Office) {
+		out = append(out, Message{To: to, Text: text, Photos: c.Photos, Ticket: c.Ticket, Relay: true})
 	}
 	return out
 }

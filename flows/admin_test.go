@@ -15,7 +15,11 @@ func mustComplaint(t *testing.T, status Status) *Complaint {
 
 func TestAdmin(t *testing.T) {
 	reply := func(text string) AdminInput {
-		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "55", Text: text, ReplyTicket: "ADU-2026-000007"}
+		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "55", Text: text, ReplyTicket: "ADU-2026-000007", ReplyRelay: true, ReplyToBot: true}
+	}
+	// internal is a reply to one of the bot's acknowledgements or notes.
+	internal := func(text string, noticed bool) AdminInput {
+		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "57", Text: text, ReplyTicket: "ADU-2026-000007", ReplyToBot: true, ReplyNoticed: noticed}
 	}
 	loose := func(text string) AdminInput {
 		return AdminInput{Chat: dpuChat, UserID: "9", UserName: "Sari", MessageID: "56", Text: text}
@@ -49,6 +53,11 @@ func TestAdmin(t *testing.T) {
 		{"unknown ticket", loose("/proses ADU-2026-999999"), "", "", "", "tidak ditemukan", ""},
 		{"sticker reply not relayed", reply(""), StatusNew, "", "", "Hanya teks dan foto", ""},
 		{"chatter ignored", loose("rapat jam 2"), StatusNew, "", "", "", ""},
+		{"reply to an acknowledgement stays in the group", internal("siap, nanti saya cek", false), StatusNew, "", "", "tidak dikirim ke warga", ""},
+		{"said once per message", internal("oke", true), StatusNew, "", "", "", ""},
+		{"command in reply to an acknowledgement acts", internal("/proses", true), StatusNew, StatusInProgress, "sedang diproses", "status menjadi diproses", EntryStatus},
+		{"unmatched reply to the bot is answered", AdminInput{Chat: dpuChat, UserID: "9", MessageID: "58", Text: "ini untuk siapa?", ReplyToBot: true}, StatusNew, "", "", "tidak terkait dengan aduan", ""},
+		{"reply to another admin stays silent", AdminInput{Chat: dpuChat, UserID: "9", MessageID: "59", Text: "setuju"}, StatusNew, "", "", "", ""},
 		{"other bot's command ignored", loose("/poll"), StatusNew, "", "", "", ""},
 		{"admin help", loose("/bantuan"), StatusNew, "", "", "/teruskan", ""},
 		{"other office's chat", AdminInput{Chat: Chat{"telegram", "-999"}, UserID: "9", Text: "/proses", ReplyTicket: "ADU-2026-000007"}, StatusNew, "", "", "bukan grup ini", ""},
@@ -137,11 +146,11 @@ func TestCitizenMessageToThread(t *testing.T) {
 	out := Step(cfg, conv, txt("Sudah seminggu belum ada perbaikan"), Env{Now: now, Complaints: []Complaint{stored["ADU-2026-000001"]}})
 	var post *Message
 	for i := range out.Messages {
-		if out.Messages[i].To == dpuChat {
+		if to, _ := cfg.Resolve(out.Messages[i].To); to == dpuChat {
 			post = &out.Messages[i]
 		}
 	}
-	if post == nil || !post.Thread || post.Ticket != "ADU-2026-000001" || !strings.Contains(post.Text, "Sudah seminggu") {
+	if post == nil || !post.Thread || !post.Relay || post.Ticket != "ADU-2026-000001" || !strings.Contains(post.Text, "Sudah seminggu") {
 		t.Fatalf("thread post = %+v", post)
 	}
 	// A closed complaint takes no more messages; the citizen sees the menu.

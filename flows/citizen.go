@@ -90,6 +90,9 @@ type Outcome struct {
 	Complaints   []Complaint
 	// TookTicket says that Env.NextTicket was used.
 	TookTicket bool
+	// Noticed says the admins were told that their reply to an internal
+	// message stayed in the group; they are told once per message.
+	Noticed bool
 }
 
 // Step runs one citizen input through the conversation. It never fails: a
@@ -204,6 +207,8 @@ func (s *step) otherPrompt() string {
 		return s.t.Edited
 	case OtherTooLarge:
 		return s.t.TooLarge
+	case OtherBadPhoto:
+		return s.t.PhotoInvalid
 	}
 	return s.need()
 }
@@ -421,8 +426,8 @@ func (s *step) addToThread() bool {
 	cp.Updated = s.env.Now
 	s.saved = append(s.saved, cp)
 	officeName := s.cfg.OfficeName(cp.Office)
-	for _, chat := range s.cfg.OfficeChats(cp.Office) {
-		s.out = append(s.out, Message{To: chat, Text: fill(s.t.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", text), Photos: s.in.Photos, Ticket: cp.Ticket, Thread: true})
+	for _, to := range s.cfg.officeAddresses(cp.Office) {
+		s.out = append(s.out, Message{To: to, Text: fill(s.t.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", text), Photos: s.in.Photos, Ticket: cp.Ticket, Relay: true, Thread: true})
 	}
 	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
 	return true

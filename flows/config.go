@@ -139,6 +139,35 @@ func (c *Config) OfficeChats(office string) []Chat {
 	return c.CoordinatorChats
 }
 
+// officeAddresses returns an office's address on each channel where its
+// complaints are posted.
+func (c *Config) officeAddresses(office string) []Chat {
+	var out []Chat
+	for _, chat := range c.OfficeChats(office) {
+		to := OfficeChat(chat.Channel, office)
+		if !containsChat(out, to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
+// Resolve turns an office's address into the admin chat it stands for now
+// (the office's own chat on that channel, else the coordinators'); ok is
+// false when the office has none there. A plain chat resolves to itself.
+func (c *Config) Resolve(to Chat) (Chat, bool) {
+	office, isOffice := to.Office()
+	if !isOffice {
+		return to, true
+	}
+	for _, chat := range c.OfficeChats(office) {
+		if chat.Channel == to.Channel {
+			return chat, true
+		}
+	}
+	return Chat{}, false
+}
+
 // IsAdminChat reports whether a chat is one of the configured admin chats.
 func (c *Config) IsAdminChat(chat Chat) bool {
 	if containsChat(c.CoordinatorChats, chat) {

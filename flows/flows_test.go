@@ -207,10 +207,11 @@ func TestSubmitPostsToOffice(t *testing.T) {
 	}
 	var post *Message
 	for i, m := range out.Messages {
-		if m.To == dpuChat {
+		to, _ := cfg.Resolve(m.To)
+		if to == dpuChat {
 			post = &out.Messages[i]
 		}
-		if m.To == coordChat {
+		if to == coordChat {
 			t.Errorf("posted to coordinator although the office has its own chat")
 		}
 	}
@@ -222,7 +223,10 @@ func TestSubmitPostsToOffice(t *testing.T) {
 			t.Errorf("post %q lacks %q", post.Text, want)
 		}
 	}
-	if post.Ticket != "ADU-2026-000001" || len(post.Photos) != 2 {
+	if post.To != OfficeChat("telegram", "dpupr") {
+		t.Errorf("post addressed to %s, want the office (resolved when sent)", post.To)
+	}
+	if post.Ticket != "ADU-2026-000001" || len(post.Photos) != 2 || !post.Relay {
 		t.Errorf("post ticket %q photos %d", post.Ticket, len(post.Photos))
 	}
 }
@@ -244,7 +248,7 @@ func TestCoordinatorGetsOfficesWithoutChat(t *testing.T) {
 	out, _ := run(t, cfg, cmd("aduan", ""), choose("cat:sekolah"), txt(goodDesc), txt("lewati"), txt("lewati"), choose(choiceSend))
 	found := false
 	for _, m := range out.Messages {
-		if m.To == coordChat && strings.Contains(m.Text, "Disdik") {
+		if to, _ := cfg.Resolve(m.To); to == coordChat && strings.Contains(m.Text, "Disdik") {
 			found = true
 		}
 	}

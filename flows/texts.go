@@ -53,34 +53,38 @@ type Texts struct {
 	NeedPhoto           string
 	Edited              string
 	TooLarge            string
+	PhotoInvalid        string
 	StatusNone          string
 	StatusHeader        string
 	StatusLine          string
 	ThreadAdded         string
 
-	AdminPost          string
-	AdminForwardedPost string
-	AdminCitizenMsg    string
-	AdminHelp          string
-	AdminNoTicket      string
-	AdminUnknownTicket string
-	AdminNotYours      string
-	AdminNotAllowed    string
-	AdminStatusSet     string
-	AdminStatusSame    string
-	AdminNeedReason    string
-	AdminNeedOffice    string
-	AdminUnknownOffice string
-	AdminSameOffice    string
-	AdminForwarded     string
-	AdminNoteSaved     string
-	AdminNeedNote      string
-	AdminInfo          string
-	AdminUnsupported   string
-	DeliveryFailed     string
-	ChatID             string
-	ReasonBlocked      string
-	ReasonOther        string
+	AdminPost           string
+	AdminForwardedPost  string
+	AdminCitizenMsg     string
+	AdminHelp           string
+	AdminNoTicket       string
+	AdminUnknownTicket  string
+	AdminNotYours       string
+	AdminNotAllowed     string
+	AdminStatusSet      string
+	AdminStatusSame     string
+	AdminNeedReason     string
+	AdminNeedOffice     string
+	AdminUnknownOffice  string
+	AdminSameOffice     string
+	AdminForwarded      string
+	AdminNoteSaved      string
+	AdminNeedNote       string
+	AdminInfo           string
+	AdminUnsupported    string
+	AdminReplyInternal  string
+	AdminReplyUnmatched string
+	MediaDropped        string
+	DeliveryFailed      string
+	ChatID              string
+	ReasonBlocked       string
+	ReasonOther         string
 
 	CitizenReply      string
 	CitizenInProgress string
@@ -136,34 +140,38 @@ func DefaultTexts() Texts {
 		NeedPhoto:           "Mohon kirim foto.",
 		Edited:              "Pesan yang diubah tidak dapat diproses. Mohon kirim sebagai pesan baru.",
 		TooLarge:            "Berkas terlalu besar atau tidak dapat diambil. Mohon kirim ulang sebagai foto biasa.",
+		PhotoInvalid:        "Foto tidak dapat dibaca (kosong atau rusak). Mohon kirim ulang fotonya.",
 		StatusNone:          "Anda belum memiliki aduan. Ketik /aduan untuk membuat aduan.",
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 
-		AdminPost:          "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
-		AdminForwardedPost: "↪️ DITERUSKAN dari {asal}\n{pesan}",
-		AdminCitizenMsg:    "💬 Pesan tambahan dari warga untuk {tiket}:\n{pesan}",
-		AdminHelp:          "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/info – riwayat lengkap",
-		AdminNoTicket:      "Balas pesan aduan, atau sertakan nomor tiket (misalnya {tiket}).",
-		AdminUnknownTicket: "Aduan {tiket} tidak ditemukan.",
-		AdminNotYours:      "Aduan {tiket} ditangani {dinas}, bukan grup ini.",
-		AdminNotAllowed:    "Maaf, Anda tidak terdaftar sebagai admin aduan.",
-		AdminStatusSet:     "✅ {tiket}: status menjadi {status}.",
-		AdminStatusSame:    "{tiket} sudah berstatus {status}.",
-		AdminNeedReason:    "Sertakan alasan: /tolak <alasan>.",
-		AdminNeedOffice:    "Sertakan dinas tujuan: /teruskan <id dinas>. Pilihan: {dinas}",
-		AdminUnknownOffice: "Dinas \"{pesan}\" tidak dikenal. Pilihan: {dinas}",
-		AdminSameOffice:    "{tiket} sudah ditangani {dinas}.",
-		AdminForwarded:     "↪️ {tiket} diteruskan ke {dinas}.",
-		AdminNoteSaved:     "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
-		AdminNeedNote:      "Sertakan isi catatan: /catatan <teks>.",
-		AdminUnsupported:   "Hanya teks dan foto yang dapat diteruskan ke warga; pesan ini tidak dikirim.",
-		AdminInfo:          "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
-		ChatID:             "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
-		DeliveryFailed:     "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
-		ReasonBlocked:      "warga memblokir bot atau akunnya tidak ada lagi.",
-		ReasonOther:        "ditolak oleh platform.",
+		AdminPost:           "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
+		AdminForwardedPost:  "↪️ DITERUSKAN dari {asal}\n{pesan}",
+		AdminCitizenMsg:     "💬 Pesan tambahan dari warga untuk {tiket}:\n{pesan}",
+		AdminHelp:           "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/info – riwayat lengkap",
+		AdminNoTicket:       "Balas pesan aduan, atau sertakan nomor tiket (misalnya {tiket}).",
+		AdminUnknownTicket:  "Aduan {tiket} tidak ditemukan.",
+		AdminNotYours:       "Aduan {tiket} ditangani {dinas}, bukan grup ini.",
+		AdminNotAllowed:     "Maaf, Anda tidak terdaftar sebagai admin aduan.",
+		AdminStatusSet:      "✅ {tiket}: status menjadi {status}.",
+		AdminStatusSame:     "{tiket} sudah berstatus {status}.",
+		AdminNeedReason:     "Sertakan alasan: /tolak <alasan>.",
+		AdminNeedOffice:     "Sertakan dinas tujuan: /teruskan <id dinas>. Pilihan: {dinas}",
+		AdminUnknownOffice:  "Dinas \"{pesan}\" tidak dikenal. Pilihan: {dinas}",
+		AdminSameOffice:     "{tiket} sudah ditangani {dinas}.",
+		AdminForwarded:      "↪️ {tiket} diteruskan ke {dinas}.",
+		AdminNoteSaved:      "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
+		AdminNeedNote:       "Sertakan isi catatan: /catatan <teks>.",
+		AdminUnsupported:    "Hanya teks dan foto yang dapat diteruskan ke warga; pesan ini tidak dikirim.",
+		AdminReplyInternal:  "ℹ️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas adalah pesan internal. Untuk menjawab warga, balas pesan aduan {tiket} atau pesan warga.",
+		AdminReplyUnmatched: "⚠️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas tidak terkait dengan aduan. Balas pesan aduan, atau sertakan nomor tiket pada perintah.",
+		MediaDropped:        "(Foto tidak dapat dikirim ke grup ini: {alasan}. Lihat dengan /info atau periksa izin bot.)",
+		AdminInfo:           "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
+		ChatID:              "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
+		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
+		ReasonBlocked:       "warga memblokir bot atau akunnya tidak ada lagi.",
+		ReasonOther:         "ditolak oleh platform.",
 
 		CitizenReply:      "Balasan dari {dinas} untuk {tiket}:\n{pesan}",
 		CitizenInProgress: "Aduan {tiket} sedang diproses oleh {dinas}.",
@@ -191,7 +199,7 @@ func (t *Texts) fields() map[string]*string {
 		"submitted": &t.Submitted, "cancelled": &t.Cancelled, "nothing_to_cancel": &t.NothingToCancel,
 		"draft_in_progress": &t.DraftInProgress, "stale_choice": &t.StaleChoice, "need_text": &t.NeedText,
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
-		"edited": &t.Edited, "too_large": &t.TooLarge, "status_none": &t.StatusNone,
+		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
 		"admin_citizen_msg": &t.AdminCitizenMsg, "admin_help": &t.AdminHelp,
@@ -202,6 +210,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_unknown_office": &t.AdminUnknownOffice, "admin_same_office": &t.AdminSameOffice,
 		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
 		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "admin_unsupported": &t.AdminUnsupported,
+		"admin_reply_internal": &t.AdminReplyInternal, "admin_reply_unmatched": &t.AdminReplyUnmatched, "media_dropped": &t.MediaDropped,
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,

@@ -7,6 +7,7 @@ package flows
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,21 @@ type Chat struct {
 
 // String gives the chat as "channel:id", the form used in store keys and logs.
 func (c Chat) String() string { return c.Channel + ":" + c.ID }
+
+// officePrefix starts the ID of an office's address on a channel.
+const officePrefix = "office:"
+
+// OfficeChat addresses an office's admin chat on a channel. The chat is
+// resolved when the message is sent (Config.Resolve), so a changed config
+// or a migrated group never strands a queued message.
+func OfficeChat(channel, office string) Chat {
+	return Chat{Channel: channel, ID: officePrefix + office}
+}
+
+// Office returns the office an address names, if it is an office address.
+func (c Chat) Office() (string, bool) {
+	return strings.CutPrefix(c.ID, officePrefix)
+}
 
 // IsZero reports whether the chat is unset.
 func (c Chat) IsZero() bool { return c.Channel == "" && c.ID == "" }
@@ -88,9 +104,13 @@ type Message struct {
 	// Photos are media content hashes (see store.Media).
 	Photos []string `json:"photos,omitempty"`
 	// Ticket is the complaint the message is about. Messages sent to an
-	// admin chat with a ticket are remembered, so a reply to them reaches
-	// the complaint.
+	// admin chat with a ticket are remembered, so a command in reply to
+	// them acts on the complaint.
 	Ticket string `json:"ticket,omitempty"`
+	// Relay marks an admin post that carries the complaint or the
+	// citizen's words: an admin's reply to it is sent to the citizen.
+	// Replies to the bot's other messages stay in the group.
+	Relay bool `json:"relay,omitempty"`
 	// Thread asks to send the message as a reply to the complaint's latest
 	// post in the same chat, so the admins see one thread per complaint.
 	Thread bool `json:"thread,omitempty"`
@@ -125,6 +145,8 @@ const (
 	OtherVideo    = "video"
 	OtherEdited   = "edited"
 	OtherTooLarge = "too_large"
+	// OtherBadPhoto is a photo that is empty or cannot be read as an image.
+	OtherBadPhoto = "bad_photo"
 	OtherUnknown  = "unknown"
 )
 

@@ -5,6 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif"  // photos sent as files
+	_ "image/jpeg" // what Telegram and WhatsApp send
+	_ "image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +16,10 @@ import (
 
 // ErrTooLarge means a media file is over the size allowed.
 var ErrTooLarge = errors.New("media file too large")
+
+// ErrNotImage means a file meant as a photo is empty or not an image this
+// desk can read (JPEG, PNG or GIF).
+var ErrNotImage = errors.New("not a readable image")
 
 // Media keeps photos under a directory by the SHA-256 of their content, so
 // they outlive the platform's file expiry and can be sent to any channel.
@@ -29,6 +37,25 @@ func OpenMedia(dir string) (*Media, error) {
 
 // Put stores what r yields, up to max bytes, and returns its hash.
 func (m *Media) Put(r io.Reader, max int64) (string, error) {
+	return m.put(r, max, nil)
+}
+
+// PutImage is Put for a photo: what is empty or not a readable image is
+// refused with ErrNotImage.
+func (m *Media) PutImage(r io.Reader, max int64) (string, error) {
+	return m.put(r, max, func(f *os.File) error {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		if _, _, err := image.DecodeConfig(f); err != nil {
+			return fmt.Errorf("%w: %v", ErrNotImage, err)
+		}
+		return nil
+	})
+}
+
+// put stores what r yields, after check (if any) accepts the file.
+func (m *Media) put(r io.Reader, max int64, check func(*os.File) error) (string, error) {
 	tmp, err := os.CreateTemp(m.dir, ".incoming-*")
 	if err != nil {
 		return "", fmt.Errorf("store media: %w", err)
@@ -44,7 +71,12 @@ func (m *Media) Put(r io.Reader, max int64) (string, error) {
 		return "", ErrTooLarge
 	}
 	if n == 0 {
-		return "", errors.New("store media: empty file")
+		return "", fmt.Errorf("store media: %w: empty file", ErrNotImage)
+	}
+	if check != nil {
+		if err := check(tmp); err != nil {
+			return "", err
+		}
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", fmt.Errorf("store media: %w", err)

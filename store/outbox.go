@@ -5,86 +5,117 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"aduan/flows"
 )
 
 // Outgoing is a message in the outbox, waiting to be delivered.
 type Outgoing struct {
-	// Seq orders the outbox; messages to one chat go out in Seq order.
-	Seq     uint64
+	// Seq orders the outbox; messages of one queue go out in Seq order.
+	Seq uint64
+	// Queue is where the message was addressed: a chat, or an office's
+	// admin chat on a channel (flows.OfficeChat), resolved when sent.
+	Queue   flows.Chat
 	Message flows.Message
+	// Parts holds the platform ids of each part already sent, so a retry
+	// goes on with the next part instead of sending one twice.
+	Parts [][]string
 }
 
-// chatPrefix is the start of every outbox key of one chat: the channel,
-// a zero byte, the chat id, a zero byte. Neither may hold a zero byte.
-func chatPrefix(chat flows.Chat) []byte {
-	return []byte(chat.Channel + "\x00" + chat.ID + "\x00")
+// outgoing is how an outbox entry is stored.
+type outgoing struct {
+	Message *flows.Message `json:"m"`
+	Parts   [][]string     `json:"p,omitempty"`
 }
 
-// outboxKey is the chat's prefix and the sequence number, so each chat's
-// messages sit together in order, and a sender finds the oldest message of
-// every chat without reading the rest.
-func outboxKey(chat flows.Chat, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(chatPrefix(chat), seq)
+func decodeOutgoing(data []byte) (flows.Message, [][]string, error) {
+	var o outgoing
+	if err := json.Unmarshal(data, &o); err != nil {
+		return flows.Message{}, nil, err
+	}
+	if o.Message == nil {
+		// An entry written before parts were recorded: the message alone.
+		var m flows.Message
+		err := json.Unmarshal(data, &m)
+		return m, nil, err
+	}
+	return *o.Message, o.Parts, nil
 }
 
-// Enqueue adds messages to the outbox. They are sent after the
-// transaction commits.
+func (t *Tx) putOutgoing(o Outgoing) error {
+	data, err := json.Marshal(outgoing{Message: &o.Message, Parts: o.Parts})
+	if err != nil {
+		return fmt.Errorf("encode outgoing message: %w", err)
+	}
+	return t.tx.Bucket(bucketOutbox).Put(queueKey(o.Queue.Channel, o.Queue.ID, o.Seq), data)
+}
+
+// Enqueue adds messages to the outbox, each to the queue of its To. They
+// are sent after the transaction commits.
 func (t *Tx) Enqueue(msgs ...flows.Message) error {
 	b := t.tx.Bucket(bucketOutbox)
 	for _, m := range msgs {
-		if m.To.Channel == "" || m.To.ID == "" || strings.ContainsRune(m.To.String(), 0) {
-			return fmt.Errorf("enqueue: message without a valid chat: %q", m.Text)
+		if err := validQueue(m.To.Channel, m.To.ID); err != nil {
+			return fmt.Errorf("enqueue %q: %w", m.Text, err)
 		}
 		seq, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
-		data, err := json.Marshal(m)
-		if err != nil {
-			return fmt.Errorf("encode outgoing message: %w", err)
-		}
-		if err := b.Put(outboxKey(m.To, seq), data); err != nil {
+		if err := t.putOutgoing(Outgoing{Seq: seq, Queue: m.To, Message: m}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Heads returns the oldest waiting message of each chat of a channel, for
-// up to limit chats that want accepts (nil accepts all). Only heads may be
-// sent: a chat's next message waits until its head is delivered. Chats
-// are found by seeking, and only accepted heads are decoded, so a long
-// queue in one chat or many busy chats cost little.
-func (t *Tx) Heads(channel string, limit int, want func(flows.Chat) bool) ([]Outgoing, error) {
-	prefix := []byte(channel + "\x00")
-	c := t.tx.Bucket(bucketOutbox).Cursor()
-	var out []Outgoing
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; {
-		if len(k) < len(prefix)+9 {
-			return nil, fmt.Errorf("outbox: malformed key %q", k)
-		}
-		chatEnd := len(k) - 8 // the zero byte after the chat id
-		chat := flows.Chat{Channel: channel, ID: string(k[len(prefix) : chatEnd-1])}
-		if want == nil || want(chat) {
-			o := Outgoing{Seq: binary.BigEndian.Uint64(k[chatEnd:])}
-			if err := json.Unmarshal(v, &o.Message); err != nil {
-				return nil, fmt.Errorf("decode outbox %d: %w", o.Seq, err)
-			}
-			out = append(out, o)
-		}
-		// Skip the rest of this chat: its keys sort below chat id + 0x01.
-		next := append(append([]byte(nil), k[:chatEnd-1]...), 1)
-		k, v = c.Seek(next)
+// OutboxHeads returns the oldest message of each queue of a channel,
+// without decoding them: the sender decodes only those it sends now.
+func (t *Tx) OutboxHeads(channel string) ([]Head, error) {
+	return t.heads(bucketOutbox, channel, int(^uint(0)>>1), nil)
+}
+
+// Outgoing loads one outbox entry; nil when it is gone.
+func (t *Tx) Outgoing(queue flows.Chat, seq uint64) (*Outgoing, error) {
+	data := t.tx.Bucket(bucketOutbox).Get(queueKey(queue.Channel, queue.ID, seq))
+	if data == nil {
+		return nil, nil
 	}
-	return out, nil
+	m, parts, err := decodeOutgoing(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode outbox %s/%d: %w", queue, seq, err)
+	}
+	return &Outgoing{Seq: seq, Queue: queue, Message: m, Parts: parts}, nil
+}
+
+// QueueHead loads the oldest message of one queue; nil when it is empty.
+func (t *Tx) QueueHead(queue flows.Chat) (*Outgoing, error) {
+	prefix := queuePrefix(queue.Channel, queue.ID)
+	k, _ := t.tx.Bucket(bucketOutbox).Cursor().Seek(prefix)
+	if len(k) != len(prefix)+8 || !bytes.HasPrefix(k, prefix) {
+		return nil, nil
+	}
+	return t.Outgoing(queue, binary.BigEndian.Uint64(k[len(prefix):]))
+}
+
+// UpdateOutgoing stores a changed outbox entry: parts sent, or a message rewritten
+// (a photo that cannot be sent replaced by a note).
+func (t *Tx) UpdateOutgoing(o Outgoing) error {
+	if t.tx.Bucket(bucketOutbox).Get(queueKey(o.Queue.Channel, o.Queue.ID, o.Seq)) == nil {
+		return fmt.Errorf("update outbox %s/%d: no such entry", o.Queue, o.Seq)
+	}
+	return t.putOutgoing(o)
 }
 
 // Delivered removes a message from the outbox.
-func (t *Tx) Delivered(chat flows.Chat, seq uint64) error {
-	return t.tx.Bucket(bucketOutbox).Delete(outboxKey(chat, seq))
+func (t *Tx) Delivered(queue flows.Chat, seq uint64) error {
+	return t.tx.Bucket(bucketOutbox).Delete(queueKey(queue.Channel, queue.ID, seq))
+}
+
+// OutboxSeq is the sequence number the newest queued message got; a
+// message queued later gets a higher one.
+func (t *Tx) OutboxSeq() uint64 {
+	return t.tx.Bucket(bucketOutbox).Sequence()
 }
 
 // OutboxLen counts the messages waiting in the outbox.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,7 +27,8 @@ var (
 	bucketOutbox        = []byte("outbox")
 	bucketCounters      = []byte("counters")
 	bucketMeta          = []byte("meta")
-	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta}
+	bucketInbox         = []byte("inbox")
+	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox}
 )
 
 // ErrLocked means another process holds the database open.
@@ -216,30 +218,64 @@ func (t *Tx) TakeTicket(prefix string, year int) (string, error) {
 
 func postKey(chat flows.Chat, msgID string) string { return chat.String() + "|" + msgID }
 
+// Link is what a message in an admin chat is about.
+type Link struct {
+	Ticket string `json:"t"`
+	// Relay is set on posts that carry the complaint or the citizen's
+	// words: a reply to them reaches the citizen. A reply to any other
+	// message of the bot (an acknowledgement, a note, /info) stays in the
+	// group.
+	Relay bool `json:"r,omitempty"`
+	// Noticed is set once the admins were told that a reply to this
+	// (internal) message was not sent to the citizen.
+	Noticed bool `json:"n,omitempty"`
+}
+
 // LinkPost remembers that a message in an admin chat is about a complaint,
 // so a reply to it reaches the complaint. The first post of a complaint in
 // a chat becomes the one later messages are threaded under.
-func (t *Tx) LinkPost(chat flows.Chat, msgID, ticket string) error {
-	if err := t.tx.Bucket(bucketPosts).Put([]byte(postKey(chat, msgID)), []byte(ticket)); err != nil {
+func (t *Tx) LinkPost(chat flows.Chat, msgID string, l Link) error {
+	if err := t.put(bucketPosts, postKey(chat, msgID), l); err != nil {
 		return err
 	}
 	threads := t.tx.Bucket(bucketThreads)
-	tk := []byte(ticket + "|" + chat.String())
-	if threads.Get(tk) == nil {
+	tk := []byte(l.Ticket + "|" + chat.String())
+	if threads.Get(tk) == nil && l.Relay {
 		return threads.Put(tk, []byte(msgID))
 	}
 	return nil
 }
 
-// PostTicket returns the complaint a message in a chat is about, or "".
-func (t *Tx) PostTicket(chat flows.Chat, msgID string) string {
-	return string(t.tx.Bucket(bucketPosts).Get([]byte(postKey(chat, msgID))))
+// PostLink returns what a message in a chat is about; ok is false when it
+// is not linked to a complaint.
+func (t *Tx) PostLink(chat flows.Chat, msgID string) (l Link, ok bool, err error) {
+	data := t.tx.Bucket(bucketPosts).Get([]byte(postKey(chat, msgID)))
+	switch {
+	case data == nil:
+		return Link{}, false, nil
+	case data[0] != '{':
+		// Written before links had kinds: every linked post was relayed.
+		return Link{Ticket: string(data), Relay: true}, true, nil
+	}
+	ok, err = t.get(bucketPosts, postKey(chat, msgID), &l)
+	return l, ok, err
 }
 
 // ThreadPost returns the message a complaint's thread hangs under in a
 // chat, or "".
 func (t *Tx) ThreadPost(ticket string, chat flows.Chat) string {
 	return string(t.tx.Bucket(bucketThreads).Get([]byte(ticket + "|" + chat.String())))
+}
+
+// MetaWithPrefix returns the stored settings whose keys start with prefix,
+// keyed by the rest of the key.
+func (t *Tx) MetaWithPrefix(prefix string) map[string]string {
+	out := map[string]string{}
+	c := t.tx.Bucket(bucketMeta).Cursor()
+	for k, v := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		out[strings.TrimPrefix(string(k), prefix)] = string(v)
+	}
+	return out
 }
 
 // Meta returns a stored setting, such as a channel's update offset.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -45,10 +47,10 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if err := tx.PutComplaint(cp); err != nil {
 			return err
 		}
-		if err := tx.LinkPost(admin, "77", cp.Ticket); err != nil {
+		if err := tx.LinkPost(admin, "77", Link{Ticket: cp.Ticket, Relay: true}); err != nil {
 			return err
 		}
-		if err := tx.LinkPost(admin, "78", cp.Ticket); err != nil {
+		if err := tx.LinkPost(admin, "78", Link{Ticket: cp.Ticket}); err != nil {
 			return err
 		}
 		if err := tx.SetMeta("telegram.offset", "1234"); err != nil {
@@ -77,11 +79,14 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if none, _ := tx.Complaint("ADU-2026-999999"); none != nil {
 			t.Errorf("found a complaint that does not exist")
 		}
-		if got := tx.PostTicket(admin, "78"); got != cp.Ticket {
-			t.Errorf("PostTicket = %q", got)
+		if got, ok, _ := tx.PostLink(admin, "77"); !ok || got.Ticket != cp.Ticket || !got.Relay {
+			t.Errorf("PostLink(77) = %+v, %v", got, ok)
 		}
-		if got := tx.PostTicket(chat, "78"); got != "" {
-			t.Errorf("PostTicket in another chat = %q", got)
+		if got, ok, _ := tx.PostLink(admin, "78"); !ok || got.Ticket != cp.Ticket || got.Relay {
+			t.Errorf("PostLink(78) = %+v, %v; want an internal link", got, ok)
+		}
+		if got, ok, _ := tx.PostLink(chat, "78"); ok {
+			t.Errorf("PostLink in another chat = %+v", got)
 		}
 		if got := tx.ThreadPost(cp.Ticket, admin); got != "77" {
 			t.Errorf("ThreadPost = %q, want the first post 77", got)
@@ -89,19 +94,23 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 		if got := tx.Meta("telegram.offset"); got != "1234" {
 			t.Errorf("offset = %q", got)
 		}
-		heads, err := tx.Heads("telegram", 10, nil)
+		heads, err := tx.OutboxHeads("telegram")
 		if err != nil {
 			return err
 		}
 		var texts []string
-		for _, o := range heads {
-			texts = append(texts, o.Message.To.ID+":"+o.Message.Text)
+		for _, h := range heads {
+			o, err := tx.Outgoing(flows.Chat{Channel: "telegram", ID: h.Queue}, h.Seq)
+			if err != nil {
+				return err
+			}
+			texts = append(texts, h.Queue+":"+o.Message.Text)
 		}
 		// One head per chat; the admin chat's id sorts first.
 		if strings.Join(texts, ",") != "-100:dua,42:satu" {
 			t.Errorf("outbox heads = %v", texts)
 		}
-		if other, _ := tx.Heads("whatsapp", 10, nil); len(other) != 0 {
+		if other, _ := tx.OutboxHeads("whatsapp"); len(other) != 0 {
 			t.Errorf("another channel sees %d messages", len(other))
 		}
 		return nil
@@ -112,19 +121,15 @@ func TestRoundTripAcrossRestart(t *testing.T) {
 	// Delivering a chat's head makes its next message the head.
 	var order []string
 	for range 3 {
-		var head Outgoing
+		var head *Outgoing
 		_ = s.View(func(tx *Tx) error {
-			h, _ := tx.Heads("telegram", 10, nil)
-			head = h[0]
-			for _, o := range h {
-				if o.Message.To == chat {
-					head = o
-				}
+			if head, _ = tx.QueueHead(chat); head == nil {
+				head, _ = tx.QueueHead(admin)
 			}
 			return nil
 		})
 		order = append(order, head.Message.Text)
-		mustUpdate(t, s, func(tx *Tx) error { return tx.Delivered(head.Message.To, head.Seq) })
+		mustUpdate(t, s, func(tx *Tx) error { return tx.Delivered(head.Queue, head.Seq) })
 	}
 	if strings.Join(order, ",") != "satu,tiga,dua" {
 		t.Errorf("delivery order = %v, want the citizen's messages in order first", order)
@@ -156,13 +161,54 @@ func TestHeadsSkipsLongQueues(t *testing.T) {
 		return nil
 	})
 	_ = s.View(func(tx *Tx) error {
-		heads, err := tx.Heads("telegram", 10, nil)
-		if err != nil || len(heads) != 4 {
-			t.Errorf("heads = %d (%v), want 4: one per chat behind a long queue", len(heads), err)
+		heads, err := tx.OutboxHeads("telegram")
+		var queues []string
+		for _, h := range heads {
+			queues = append(queues, h.Queue)
 		}
-		heads, _ = tx.Heads("telegram", 10, func(c flows.Chat) bool { return c.ID != "-1" && c.ID != "10" })
-		if len(heads) != 2 || heads[0].Message.Text != "hi -10" || heads[1].Message.Text != "hi 1" {
-			t.Errorf("filtered heads = %+v, want the chats -10 and 1", heads)
+		if err != nil || strings.Join(queues, ",") != "-1,-10,1,10" {
+			t.Errorf("heads = %v (%v), want one per chat behind a long queue", queues, err)
+		}
+		return nil
+	})
+}
+
+// A message records the parts that went out, and survives a restart with
+// them; entries written before parts existed still read.
+func TestOutgoingParts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	admin := flows.Chat{Channel: "telegram", ID: "-100"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.Enqueue(flows.Message{To: admin, Text: "post", Photos: []string{"aa"}}); err != nil {
+			return err
+		}
+		o, err := tx.QueueHead(admin)
+		if err != nil || o == nil {
+			return fmt.Errorf("head: %v", err)
+		}
+		o.Parts = [][]string{{"10"}}
+		return tx.UpdateOutgoing(*o)
+	})
+	s.Close()
+	s = mustOpen(t, path)
+	defer s.Close()
+	_ = s.View(func(tx *Tx) error {
+		o, err := tx.QueueHead(admin)
+		if err != nil || o == nil || len(o.Parts) != 1 || o.Parts[0][0] != "10" || o.Message.Text != "post" {
+			t.Errorf("after restart: %+v, %v", o, err)
+		}
+		return nil
+	})
+	// An old entry: the message alone.
+	mustUpdate(t, s, func(tx *Tx) error {
+		data, _ := json.Marshal(flows.Message{To: chat, Text: "lama"})
+		return tx.tx.Bucket(bucketOutbox).Put(queueKey(chat.Channel, chat.ID, 999), data)
+	})
+	_ = s.View(func(tx *Tx) error {
+		o, err := tx.QueueHead(chat)
+		if err != nil || o == nil || o.Message.Text != "lama" {
+			t.Errorf("old entry = %+v, %v", o, err)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -37,29 +38,40 @@ type chatError struct{ c flows.Chat }
 
 func (e *chatError) Error() string { return "not a telegram chat: " + e.c.String() }
 
+// updateKey is the desk's key of an update, for de-duplication.
+func updateKey(id int64) string { return channelName + ":update:" + strconv.FormatInt(id, 10) }
+
 // converted is an update in the desk's terms, with the photo still to be
 // fetched, if any.
 type converted struct {
 	in bot.Inbound
-	// photo is the file to download into in.Input.Photos.
-	photo *models.PhotoSize
+	// file is the photo to download into in.Input.Photos.
+	file *fileRef
 	// callbackID is the callback query to answer.
 	callbackID string
 }
 
-// convert turns an update into an inbound message. ok is false for
-// updates the desk does not take (channel posts, member changes, …).
-func convert(u *models.Update) (c converted, ok bool) {
-	key := channelName + ":update:" + strconv.FormatInt(u.ID, 10)
+// fileRef is a file to download: its id and the size Telegram gave, if
+// any.
+type fileRef struct {
+	id   string
+	size int64
+}
+
+// convert turns an update into an inbound message. me is the bot itself.
+// ok is false for updates the desk does not take (channel posts, member
+// changes, commands addressed to another bot, …).
+func convert(u *models.Update, me models.User) (c converted, ok bool) {
 	switch {
 	case u.Message != nil:
-		c = convertMessage(u.Message)
+		c, ok = convertMessage(u.Message, me)
 	case u.EditedMessage != nil:
-		c = convertMessage(u.EditedMessage)
-		c.photo = nil
+		c, ok = convertMessage(u.EditedMessage, me)
+		c.file = nil
 		c.in.Input = flows.Input{Kind: flows.InputOther, Other: flows.OtherEdited, Name: c.in.Input.Name}
 		c.in.RawText = ""
-		c.in.ReplyToID = ""
+		c.in.ReplyToID, c.in.ReplyToBot, c.in.ReplyText = "", false, ""
+		c.in.MovedTo = flows.Chat{}
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		chatID := q.From.ID
@@ -75,31 +87,50 @@ func convert(u *models.Update) (c converted, ok bool) {
 			Chat: MakeChat(chatID), Private: private, UserID: strconv.FormatInt(q.From.ID, 10),
 			Input: flows.Input{Kind: flows.InputChoice, Choice: q.Data, Name: userName(&q.From)},
 		}}
-	default:
+		ok = true
+	}
+	if !ok {
 		return converted{}, false
 	}
-	c.in.Key = key
+	c.in.Key = updateKey(u.ID)
 	return c, true
 }
 
-func convertMessage(m *models.Message) converted {
+func convertMessage(m *models.Message, me models.User) (converted, bool) {
 	c := converted{in: bot.Inbound{
 		Chat:      MakeChat(m.Chat.ID),
 		Private:   m.Chat.Type == models.ChatTypePrivate,
 		MessageID: strconv.Itoa(m.ID),
 	}}
+	switch {
+	case m.MigrateToChatID != 0:
+		// The group became a supergroup with a new id.
+		c.in.MovedTo = MakeChat(m.MigrateToChatID)
+		return c, true
+	case m.MigrateFromChatID != 0:
+		c.in.Chat, c.in.MovedTo = MakeChat(m.MigrateFromChatID), MakeChat(m.Chat.ID)
+		return c, true
+	}
 	in := &c.in.Input
 	if m.From != nil {
 		c.in.UserID = strconv.FormatInt(m.From.ID, 10)
 		in.Name = userName(m.From)
 	}
-	if m.ReplyToMessage != nil {
-		c.in.ReplyToID = strconv.Itoa(m.ReplyToMessage.ID)
+	if r := m.ReplyToMessage; r != nil {
+		c.in.ReplyToID = strconv.Itoa(r.ID)
+		c.in.ReplyToBot = r.From != nil && me.ID != 0 && r.From.ID == me.ID
+		c.in.ReplyText = r.Text
+		if r.Text == "" {
+			c.in.ReplyText = r.Caption
+		}
 	}
 	switch {
 	case m.Text != "":
 		c.in.RawText = m.Text
-		if name, args, ok := flows.ParseCommand(m.Text); ok {
+		if name, target, args, ok := flows.ParseCommandFor(m.Text); ok {
+			if target != "" && !strings.EqualFold(target, me.Username) {
+				return converted{}, false // for another bot in the group
+			}
 			in.Kind, in.Command, in.Text = flows.InputCommand, name, args
 		} else {
 			in.Kind, in.Text = flows.InputText, m.Text
@@ -108,11 +139,12 @@ func convertMessage(m *models.Message) converted {
 		c.in.RawText = m.Caption
 		in.Kind, in.Text, in.Group = flows.InputPhoto, m.Caption, m.MediaGroupID
 		best := largest(m.Photo)
-		if best.FileSize > maxDownload {
-			in.Kind, in.Other = flows.InputOther, flows.OtherTooLarge
-		} else {
-			c.photo = &best
-		}
+		c.file = &fileRef{id: best.FileID, size: int64(best.FileSize)}
+	case m.Document != nil && isImage(m.Document.MimeType):
+		// A photo sent "as a file" is still a photo.
+		c.in.RawText = m.Caption
+		in.Kind, in.Text, in.Group = flows.InputPhoto, m.Caption, m.MediaGroupID
+		c.file = &fileRef{id: m.Document.FileID, size: m.Document.FileSize}
 	case m.Location != nil:
 		in.Kind = flows.InputLocation
 		in.Location = flows.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude, HasPoint: true}
@@ -135,7 +167,60 @@ func convertMessage(m *models.Message) converted {
 			in.Other = flows.OtherUnknown
 		}
 	}
-	return c
+	if c.file != nil && c.file.size > maxDownload {
+		c.file = nil
+		in.Kind, in.Other = flows.InputOther, flows.OtherTooLarge
+	}
+	return c, true
+}
+
+// isImage reports whether a document's MIME type is a photo the desk
+// keeps.
+func isImage(mime string) bool {
+	switch strings.ToLower(mime) {
+	case "image/jpeg", "image/png", "image/gif":
+		return true
+	}
+	return false
+}
+
+// peekChat reads the chat of an update the library cannot decode, so its
+// sender can still be answered; ok is false when there is none to read.
+// It reads field by field, since the broken part may be anywhere.
+func peekChat(raw []byte) (int64, bool) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return 0, false
+	}
+	for _, name := range []string{"message", "edited_message", "callback_query"} {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(fields[name], &obj) != nil {
+			continue
+		}
+		if id, ok := idIn(obj["chat"]); ok {
+			return id, true
+		}
+		var msg map[string]json.RawMessage
+		if json.Unmarshal(obj["message"], &msg) == nil {
+			if id, ok := idIn(msg["chat"]); ok {
+				return id, true
+			}
+		}
+		if id, ok := idIn(obj["from"]); ok {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+func idIn(raw json.RawMessage) (int64, bool) {
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	if json.Unmarshal(raw, &c) != nil || c.ID == 0 {
+		return 0, false
+	}
+	return c.ID, true
 }
 
 // largest picks the photo size with the most pixels.

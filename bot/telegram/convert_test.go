@@ -25,6 +25,8 @@ const (
 	group   = `"chat":{"id":-100,"type":"supergroup","title":"Admin"},"from":{"id":7,"is_bot":false,"first_name":"Sari"}`
 )
 
+var me = models.User{ID: 123456, IsBot: true, FirstName: "Aduan", Username: "aduan_bot"}
+
 func TestConvert(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -61,12 +63,18 @@ func TestConvert(t *testing.T) {
 			flows.Input{Kind: flows.InputChoice, Choice: "cat:jalan", Name: "Budi"}, true, "", ""},
 		{"button on old message", `{"update_id":11,"callback_query":{"id":"q2","chat_instance":"c","data":"ok:kirim","from":{"id":5001,"is_bot":false,"first_name":"Budi"},"message":{"message_id":20,"date":0,"chat":{"id":5001,"type":"private"}}}}`, true,
 			flows.Input{Kind: flows.InputChoice, Choice: "ok:kirim", Name: "Budi"}, true, "", ""},
+		{"command for another bot ignored", `{"update_id":13,"message":{"message_id":21,"date":1,` + group + `,"text":"/selesai@other_bot beres"}}`, false,
+			flows.Input{}, false, "", ""},
+		{"command for this bot, any case", `{"update_id":14,"message":{"message_id":22,"date":1,` + group + `,"text":"/selesai@Aduan_Bot beres"}}`, true,
+			flows.Input{Kind: flows.InputCommand, Command: "selesai", Text: "beres", Name: "Sari"}, false, "", ""},
+		{"image sent as a file is a photo", `{"update_id":15,"message":{"message_id":23,"date":1,` + private + `,"caption":"foto","document":{"file_id":"doc1","file_unique_id":"u","mime_type":"image/jpeg","file_size":1000}}}`, true,
+			flows.Input{Kind: flows.InputPhoto, Text: "foto", Name: "Budi S"}, true, "", "doc1"},
 		{"member update ignored", `{"update_id":12,"my_chat_member":{"chat":{"id":-100,"type":"supergroup"},"from":{"id":7,"is_bot":false,"first_name":"S"},"date":1,"old_chat_member":{"status":"left","user":{"id":1,"is_bot":true,"first_name":"b"}},"new_chat_member":{"status":"member","user":{"id":1,"is_bot":true,"first_name":"b"}}}}`, false,
 			flows.Input{}, false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, ok := convert(mustUpdate(t, tt.raw))
+			c, ok := convert(mustUpdate(t, tt.raw), me)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
@@ -81,8 +89,8 @@ func TestConvert(t *testing.T) {
 			if c.in.Private != tt.private || c.in.ReplyToID != tt.replyTo {
 				t.Errorf("private %v reply %q, want %v %q", c.in.Private, c.in.ReplyToID, tt.private, tt.replyTo)
 			}
-			if (c.photo == nil) != (tt.photo == "") || (c.photo != nil && c.photo.FileID != tt.photo) {
-				t.Errorf("photo to fetch = %+v, want %q", c.photo, tt.photo)
+			if (c.file == nil) != (tt.photo == "") || (c.file != nil && c.file.id != tt.photo) {
+				t.Errorf("photo to fetch = %+v, want %q", c.file, tt.photo)
 			}
 			if !strings.HasPrefix(c.in.Key, "telegram:update:") {
 				t.Errorf("key = %q", c.in.Key)
@@ -144,16 +152,17 @@ func FuzzConvert(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		var u models.Update
 		if json.Unmarshal([]byte(raw), &u) != nil {
+			peekChat([]byte(raw)) // what the library cannot decode is read by hand
 			return
 		}
-		c, ok := convert(&u)
+		c, ok := convert(&u, me)
 		if !ok {
 			return
 		}
-		if c.in.Chat.Channel != channelName || c.in.Chat.ID == "" || c.in.Input.Kind == "" {
+		if c.in.Chat.Channel != channelName || c.in.Chat.ID == "" || (c.in.Input.Kind == "") == c.in.MovedTo.IsZero() {
 			t.Fatalf("bad conversion %+v", c.in)
 		}
-		if c.photo != nil && c.in.Input.Kind != flows.InputPhoto {
+		if c.file != nil && c.in.Input.Kind != flows.InputPhoto {
 			t.Fatalf("photo to fetch for a %s", c.in.Input.Kind)
 		}
 	})

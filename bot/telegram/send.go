@@ -29,132 +29,167 @@ const (
 // are not cancelled by shutdown, so a message is not half-sent.
 const sendTimeout = 30 * time.Second
 
-// Send delivers one message: text with its keyboard, or photos with the
-// text as caption (split when too long for one). It returns the ids of all
-// messages it sent.
-func (t *Telegram) Send(ctx context.Context, m flows.Message, replyTo string) ([]string, error) {
-	chatID, err := ParseChat(m.To)
-	if err != nil {
-		return nil, &bot.PermanentError{Reason: bot.ReasonRejected, Err: err}
-	}
-	var ids []string
-	reply := replyParams(replyTo)
-	text := m.Text
-	if len(m.Photos) > 0 {
-		caption, rest := splitCaption(text)
-		photoIDs, err := t.sendPhotos(ctx, chatID, m, caption, reply, rest == "")
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, photoIDs...)
-		if rest == "" {
-			return ids, nil
-		}
-		// The rest of the text follows as a reply to the photo, with the
-		// keyboard.
-		text = rest
-		if len(photoIDs) > 0 {
-			reply = replyParams(photoIDs[0])
-		}
-	}
-	chunks := splitText(text, maxText)
-	for i, chunk := range chunks {
-		p := &tg.SendMessageParams{ChatID: chatID, Text: chunk, ReplyParameters: reply,
-			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}}
-		if i == len(chunks)-1 {
-			p.ReplyMarkup = markup(m)
-		}
-		var msg *models.Message
-		send := func(ctx context.Context) (err error) {
-			msg, err = t.api.SendMessage(ctx, p)
-			return err
-		}
-		if len(ids) == 0 {
-			err = t.call(ctx, chatID, 1, send)
-		} else {
-			err = t.callRest(ctx, chatID, send)
-		}
-		if err != nil {
-			if len(ids) > 0 {
-				// Part went out: the whole message is tried again later.
-				t.log.Warn("message partly sent", "chat", chatID, "parts", len(ids), "err", err)
-			}
-			return nil, err
-		}
-		ids = append(ids, strconv.Itoa(msg.ID))
-		reply = nil
-	}
-	return ids, nil
+// partKind is what one Bot API call of a message sends.
+type partKind int
+
+const (
+	partText     partKind = iota // sendMessage
+	partPhoto                    // sendPhoto, with a caption
+	partAlbum                    // sendMediaGroup, caption on the first photo
+	partKeyboard                 // sendMessage "⬆️" with the keyboard an album cannot carry
+)
+
+// part is one Bot API call of a message.
+type part struct {
+	kind   partKind
+	photos []string
+	text   string
+	// markup carries the message's keyboard.
+	markup bool
 }
 
-// sendPhotos sends one photo with sendPhoto, or up to ten as an album.
-func (t *Telegram) sendPhotos(ctx context.Context, chatID int64, m flows.Message, caption string, reply *models.ReplyParameters, withMarkup bool) ([]string, error) {
-	photos := m.Photos
-	if len(photos) > maxAlbum {
-		photos = photos[:maxAlbum]
+// plan cuts a message into the calls that send it: the photo or album
+// with the start of the text as caption, then the rest of the text in
+// pieces Telegram takes. It depends on the message alone, so a retry
+// continues with the same parts.
+func plan(m flows.Message) []part {
+	var parts []part
+	text := m.Text
+	hasMarkup := markup(m) != nil
+	if photos := m.Photos[:min(len(m.Photos), maxAlbum)]; len(photos) > 0 {
+		caption, rest := splitCaption(text)
+		if len(photos) == 1 {
+			parts = append(parts, part{kind: partPhoto, photos: photos, text: caption, markup: rest == ""})
+		} else {
+			parts = append(parts, part{kind: partAlbum, photos: photos, text: caption})
+			if rest == "" && hasMarkup {
+				parts = append(parts, part{kind: partKeyboard, text: "⬆️", markup: true})
+			}
+		}
+		if rest == "" {
+			return parts
+		}
+		text = rest
 	}
-	if len(photos) == 1 {
-		var msg *models.Message
-		err := t.call(ctx, chatID, 1, func(ctx context.Context) error {
-			file, closeFile, err := t.inputFile(photos[0])
+	chunks := splitText(text, maxText)
+	for i, c := range chunks {
+		parts = append(parts, part{kind: partText, text: c, markup: i == len(chunks)-1})
+	}
+	return parts
+}
+
+// Send delivers a message part by part, from the first part not yet sent.
+func (t *Telegram) Send(ctx context.Context, d *bot.Delivery) error {
+	chatID, err := ParseChat(d.Chat)
+	if err != nil {
+		return &bot.PermanentError{Reason: bot.ReasonRejected, Err: err}
+	}
+	parts := plan(d.Message)
+	ids := append([][]string(nil), d.Done...)
+	for i := len(ids); i < len(parts); i++ {
+		reply := ""
+		switch {
+		case i == 0:
+			reply = d.ReplyTo
+		case parts[i].kind == partText && parts[i-1].kind != partText && len(ids[i-1]) > 0:
+			// The text after a photo hangs under it.
+			reply = ids[i-1][0]
+		}
+		got, err := t.sendPart(ctx, chatID, d.Message, parts[i], reply)
+		if err != nil {
+			if i > 0 {
+				t.log.Warn("message partly sent; the rest follows on retry", "chat", chatID, "parts", i, "of", len(parts), "err", err)
+			}
+			return err
+		}
+		ids = append(ids, got)
+		d.Sent(got)
+	}
+	return nil
+}
+
+// sendPart makes one Bot API call and returns the ids of the messages it
+// made. A call Telegram accepted whose answer cannot be read counts as
+// sent, without ids.
+func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, p part, replyTo string) ([]string, error) {
+	var msgs []*models.Message
+	var err error
+	switch p.kind {
+	case partText, partKeyboard:
+		params := &tg.SendMessageParams{ChatID: chatID, Text: p.text, ReplyParameters: replyParams(replyTo),
+			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}}
+		if p.markup {
+			params.ReplyMarkup = markup(m)
+		}
+		err = t.call(ctx, chatID, 1, func(ctx context.Context) error {
+			msg, err := t.api.SendMessage(ctx, params)
+			msgs = []*models.Message{msg}
+			return err
+		})
+	case partPhoto:
+		err = t.call(ctx, chatID, 1, func(ctx context.Context) error {
+			file, closeFile, err := t.inputFile(p.photos[0])
 			if err != nil {
 				return err
 			}
 			defer closeFile()
-			p := &tg.SendPhotoParams{ChatID: chatID, Photo: file, Caption: caption, ReplyParameters: reply}
-			if withMarkup {
-				p.ReplyMarkup = markup(m)
+			params := &tg.SendPhotoParams{ChatID: chatID, Photo: file, Caption: p.text, ReplyParameters: replyParams(replyTo)}
+			if p.markup {
+				params.ReplyMarkup = markup(m)
 			}
-			msg, err = t.api.SendPhoto(ctx, p)
+			msg, err := t.api.SendPhoto(ctx, params)
+			msgs = []*models.Message{msg}
 			return err
 		})
-		if err != nil {
-			return nil, err
-		}
-		t.remember(photos[0], msg)
-		return []string{strconv.Itoa(msg.ID)}, nil
-	}
-	var msgs []*models.Message
-	err := t.call(ctx, chatID, len(photos), func(ctx context.Context) error {
-		media := make([]models.InputMedia, len(photos))
-		for i, h := range photos {
-			p := &models.InputMediaPhoto{}
-			if id := t.fileID(h); id != "" {
-				p.Media = id
-			} else {
-				f, err := t.media.Open(h)
-				if err != nil {
-					return &bot.PermanentError{Reason: bot.ReasonRejected, Err: err}
+	case partAlbum:
+		err = t.call(ctx, chatID, len(p.photos), func(ctx context.Context) error {
+			media := make([]models.InputMedia, len(p.photos))
+			for i, h := range p.photos {
+				mp := &models.InputMediaPhoto{}
+				if id, ok := t.fileIDs.Get(h); ok {
+					mp.Media = id
+				} else {
+					f, err := t.media.Open(h)
+					if err != nil {
+						return &bot.PermanentError{Reason: bot.ReasonMedia, Err: err}
+					}
+					defer f.Close()
+					mp.Media, mp.MediaAttachment = "attach://photo"+strconv.Itoa(i), f
 				}
-				defer f.Close()
-				p.Media, p.MediaAttachment = "attach://photo"+strconv.Itoa(i), f
+				if i == 0 {
+					mp.Caption = p.text
+				}
+				media[i] = mp
 			}
-			if i == 0 {
-				p.Caption = caption
-			}
-			media[i] = p
+			var err error
+			msgs, err = t.api.SendMediaGroup(ctx, &tg.SendMediaGroupParams{ChatID: chatID, Media: media, ReplyParameters: replyParams(replyTo)})
+			return err
+		})
+	}
+	var perm *bot.PermanentError
+	switch {
+	case errors.Is(err, errUnreadable):
+		t.log.Warn("sent, but Telegram's answer could not be read; not sending again", "chat", chatID, "err", err)
+		return nil, nil
+	case err != nil && len(p.photos) > 0 && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected:
+		// A photo the chat refuses (no right to send photos, a file
+		// Telegram cannot take): the text can still go.
+		for _, h := range p.photos {
+			t.fileIDs.Remove(h)
 		}
-		var err error
-		msgs, err = t.api.SendMediaGroup(ctx, &tg.SendMediaGroupParams{ChatID: chatID, Media: media, ReplyParameters: reply})
-		return err
-	})
-	if err != nil {
+		return nil, &bot.PermanentError{Reason: bot.ReasonMedia, Err: err}
+	case err != nil:
 		return nil, err
 	}
 	ids := make([]string, 0, len(msgs))
 	for i, msg := range msgs {
-		if i < len(photos) {
-			t.remember(photos[i], msg)
+		if msg == nil {
+			continue
+		}
+		if i < len(p.photos) && len(msg.Photo) > 0 {
+			t.fileIDs.Add(p.photos[i], largest(msg.Photo).FileID)
 		}
 		ids = append(ids, strconv.Itoa(msg.ID))
-	}
-	if withMarkup && markup(m) != nil {
-		// An album cannot carry a keyboard; it follows on its own.
-		more, err := t.Send(ctx, flows.Message{To: m.To, Text: "⬆️", Choices: m.Choices, Keyboard: m.Keyboard, Quick: m.Quick}, "")
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, more...)
 	}
 	return ids, nil
 }
@@ -162,31 +197,14 @@ func (t *Telegram) sendPhotos(ctx context.Context, chatID int64, m flows.Message
 // inputFile gives a stored photo as an upload, or by the file id Telegram
 // gave it before.
 func (t *Telegram) inputFile(hash string) (models.InputFile, func(), error) {
-	if id := t.fileID(hash); id != "" {
+	if id, ok := t.fileIDs.Get(hash); ok {
 		return &models.InputFileString{Data: id}, func() {}, nil
 	}
 	f, err := t.media.Open(hash)
 	if err != nil {
-		return nil, nil, &bot.PermanentError{Reason: bot.ReasonRejected, Err: err}
+		return nil, nil, &bot.PermanentError{Reason: bot.ReasonMedia, Err: err}
 	}
 	return &models.InputFileUpload{Filename: hash[:16] + ".jpg", Data: f}, func() { f.Close() }, nil
-}
-
-func (t *Telegram) fileID(hash string) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.fileIDs[hash]
-}
-
-// remember keeps the file id Telegram gave a photo, so it is not uploaded
-// again.
-func (t *Telegram) remember(hash string, msg *models.Message) {
-	if msg == nil || len(msg.Photo) == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fileIDs[hash] = largest(msg.Photo).FileID
 }
 
 // call runs one Bot API call within the rate limits: n messages against
@@ -207,32 +225,6 @@ func (t *Telegram) call(ctx context.Context, chatID int64, n int, fn func(contex
 	return t.do(ctx, fn)
 }
 
-// restTries bounds how often a later part of a split message is tried
-// before the whole message goes back to the outbox (and its first part
-// would be sent twice).
-const restTries = 5
-
-// callRest sends a later part of a message whose first part went out. It
-// waits out 429s and brief failures here, so the first part is not sent
-// again by a retry of the whole message.
-func (t *Telegram) callRest(ctx context.Context, chatID int64, fn func(context.Context) error) error {
-	var err error
-	for try := 1; try <= restTries; try++ {
-		err = t.call(ctx, chatID, 1, fn)
-		var retry *bot.RetryAfterError
-		var perm *bot.PermanentError
-		switch {
-		case err == nil || errors.As(err, &perm) || ctx.Err() != nil:
-			return err
-		case errors.As(err, &retry):
-			sleep(ctx, retry.After)
-		default:
-			sleep(ctx, time.Duration(try)*time.Second)
-		}
-	}
-	return err
-}
-
 // do runs one Bot API call outside the message limits (getFile,
 // answerCallbackQuery), to its end even when ctx ends meanwhile.
 func (t *Telegram) do(ctx context.Context, fn func(context.Context) error) error {
@@ -241,9 +233,42 @@ func (t *Telegram) do(ctx context.Context, fn func(context.Context) error) error
 	return classify(fn(cctx))
 }
 
+// ReadyIn says how long a chat must wait before its next message may go,
+// by its own limit and the bot's overall limit.
+func (t *Telegram) ReadyIn(chat flows.Chat) time.Duration {
+	id, err := ParseChat(chat)
+	if err != nil {
+		return 0
+	}
+	now := time.Now()
+	return max(waitFor(t.chatLimiter(id), now), waitFor(t.global, now))
+}
+
+// waitFor is how long until a limiter has a token.
+func waitFor(l *rate.Limiter, now time.Time) time.Duration {
+	tokens := l.TokensAt(now)
+	if tokens >= 1 || l.Limit() <= 0 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
+}
+
+// sweepAfter is how many chat limiters are kept before idle ones (as full
+// as new ones) are dropped.
+const sweepAfter = 512
+
 func (t *Telegram) chatLimiter(chatID int64) *rate.Limiter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	now := time.Now()
+	if len(t.chats) > sweepAfter && now.Sub(t.lastSweep) > 10*time.Second {
+		t.lastSweep = now
+		for id, l := range t.chats {
+			if l.TokensAt(now) >= float64(l.Burst()) {
+				delete(t.chats, id)
+			}
+		}
+	}
 	l := t.chats[chatID]
 	if l == nil {
 		if chatID < 0 {
@@ -256,6 +281,10 @@ func (t *Telegram) chatLimiter(chatID int64) *rate.Limiter {
 	return l
 }
 
+// errUnreadable marks a call Telegram accepted (ok: true) whose result the
+// library could not decode.
+var errUnreadable = errors.New("telegram accepted the call, its result is unreadable")
+
 // classify turns Bot API errors into the desk's delivery errors.
 func classify(err error) error {
 	if err == nil {
@@ -267,6 +296,10 @@ func classify(err error) error {
 	switch {
 	case errors.As(err, &perm):
 		return err
+	case strings.Contains(err.Error(), "error decode response result"):
+		// go-telegram/bot's words when ok was true but the result did not
+		// decode; it has no error type for it.
+		return fmt.Errorf("%w: %v", errUnreadable, err)
 	case errors.As(err, &tooMany):
 		after := time.Duration(tooMany.RetryAfter) * time.Second
 		if after <= 0 {
@@ -274,7 +307,7 @@ func classify(err error) error {
 		}
 		return &bot.RetryAfterError{After: after, Err: err}
 	case errors.As(err, &migrate):
-		return &bot.PermanentError{Reason: bot.ReasonRejected, Err: fmt.Errorf("group became supergroup %d, update the chat id in config: %w", migrate.MigrateToChatID, err)}
+		return &bot.MovedError{To: MakeChat(int64(migrate.MigrateToChatID)), Err: err}
 	case errors.Is(err, tg.ErrorForbidden):
 		return &bot.PermanentError{Reason: bot.ReasonBlocked, Err: err}
 	case errors.Is(err, tg.ErrorBadRequest):

@@ -19,6 +19,7 @@ import (
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
 
 	"aduan/bot"
@@ -26,7 +27,10 @@ import (
 	"aduan/store"
 )
 
-var _ bot.Channel = (*Telegram)(nil)
+var (
+	_ bot.Receiver = (*Telegram)(nil)
+	_ bot.Pacer    = (*Telegram)(nil)
+)
 
 // Limits are the sending rates the adapter keeps to.
 type Limits struct {
@@ -41,12 +45,14 @@ type Limits struct {
 	GroupBurst int
 }
 
-// DefaultLimits are Telegram's documented limits for bots.
+// DefaultLimits keep a little under Telegram's documented limits for bots
+// (30 messages/s overall, about 1/s per chat, 20 a minute per group), so
+// that timing jitter on the way never makes the bot exceed them.
 func DefaultLimits() Limits {
 	return Limits{
-		Global: 30, GlobalBurst: 30,
-		ChatRate: 1, ChatBurst: 3,
-		GroupRate: rate.Every(time.Minute / 20), GroupBurst: 5,
+		Global: 29, GlobalBurst: 5,
+		ChatRate: 1, ChatBurst: 2,
+		GroupRate: rate.Every(3100 * time.Millisecond), GroupBurst: 1,
 	}
 }
 
@@ -58,7 +64,10 @@ type Config struct {
 	APIURL string
 	// PollTimeout is getUpdates' long-poll timeout (default 30 s).
 	PollTimeout time.Duration
-	Limits      Limits
+	// ConflictTimeout is how long getUpdates may answer 409 Conflict
+	// before Run gives up (default 1 minute).
+	ConflictTimeout time.Duration
+	Limits          Limits
 	// HTTPClient makes the requests; a client with sane timeouts by default.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -66,28 +75,36 @@ type Config struct {
 
 // Desk is what the adapter needs of the desk.
 type Desk interface {
-	Handle(ctx context.Context, in bot.Inbound) error
+	Accept(ctx context.Context, channel string, rs []store.Received) error
 }
 
 // Telegram is the Telegram channel.
 type Telegram struct {
-	cfg    Config
-	api    *tg.Bot
-	http   *http.Client
-	desk   Desk
-	store  *store.Store
-	media  *store.Media
-	log    *slog.Logger
-	limits Limits
-	global *rate.Limiter
+	cfg     Config
+	api     *tg.Bot
+	http    *http.Client
+	desk    Desk
+	store   *store.Store
+	media   *store.Media
+	log     *slog.Logger
+	limits  Limits
+	global  *rate.Limiter
+	answers chan string
 
-	mu      sync.Mutex
-	chats   map[int64]*rate.Limiter
-	fileIDs map[string]string
+	// me is the bot itself, learned with getMe at start.
+	meMu sync.RWMutex
+	me   models.User
+
+	mu        sync.Mutex
+	chats     map[int64]*rate.Limiter
+	lastSweep time.Time
+	// fileIDs maps a stored photo's hash to the file id Telegram gave it,
+	// so it is not uploaded again; bounded, least recently used goes.
+	fileIDs *lru.Cache[string, string]
 }
 
-// metaOffset is the store key of the next getUpdates offset.
-const metaOffset = "telegram.offset"
+// fileIDCacheSize bounds the file id cache.
+const fileIDCacheSize = 10000
 
 // New makes the channel. It does not reach the network.
 func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram, error) {
@@ -101,6 +118,9 @@ func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram,
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
 	}
+	if cfg.ConflictTimeout <= 0 {
+		cfg.ConflictTimeout = time.Minute
+	}
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits()
 	}
@@ -109,6 +129,10 @@ func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram,
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	fileIDs, err := lru.New[string, string](fileIDCacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.APIURL),
@@ -123,8 +147,9 @@ func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram,
 		cfg: cfg, api: api, http: cfg.HTTPClient, desk: desk, store: st, media: media,
 		log: cfg.Logger.With("channel", channelName), limits: cfg.Limits,
 		global:  rate.NewLimiter(cfg.Limits.Global, cfg.Limits.GlobalBurst),
+		answers: make(chan string, 256),
 		chats:   map[int64]*rate.Limiter{},
-		fileIDs: map[string]string{},
+		fileIDs: fileIDs,
 	}, nil
 }
 
@@ -134,19 +159,32 @@ func (t *Telegram) Name() string { return channelName }
 // ErrUnauthorized means the Bot API rejected the token.
 var ErrUnauthorized = errors.New("telegram rejected the bot token: check telegram.token (ADUAN_TELEGRAM_TOKEN) and telegram.api_url")
 
-// Run polls for updates until ctx ends. Each batch of updates is handled
-// (concurrently across chats, in order within a chat) and stored before
-// the next getUpdates confirms it. It returns nil when ctx ends, and
-// ErrUnauthorized when the token is rejected.
+// ErrConflict means getUpdates kept answering 409 Conflict: a webhook is
+// set, or another process polls with the same token.
+var ErrConflict = errors.New("telegram: getUpdates conflict")
+
+// Run learns who the bot is (getMe), then polls for updates until ctx
+// ends. Each batch is stored in the desk's inbox before the next
+// getUpdates confirms it; the desk handles it afterwards, per chat in
+// order. It returns nil when ctx ends, ErrUnauthorized when the token is
+// rejected, and ErrConflict when another poller or a webhook holds the
+// updates.
 func (t *Telegram) Run(ctx context.Context) error {
-	offset, err := t.loadOffset()
-	if err != nil {
+	if err := t.getMe(ctx); err != nil || ctx.Err() != nil {
 		return err
 	}
+	for range 4 {
+		go t.answerLoop(ctx)
+	}
+	// offset is sent only to confirm the batch just received: update ids
+	// may restart lower after a week without updates, and an offset from
+	// before would confirm (and lose) them. Redeliveries after a restart
+	// are skipped by the stored update keys.
+	var offset int64
 	failures := 0
-	fetchFailures := map[int64]int{}
+	var conflictSince time.Time
 	for ctx.Err() == nil {
-		updates, err := t.getUpdates(ctx, offset)
+		raw, err := t.getUpdates(ctx, offset)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -154,6 +192,16 @@ func (t *Telegram) Run(ctx context.Context) error {
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			return err
+		case errors.Is(err, ErrConflict):
+			if conflictSince.IsZero() {
+				conflictSince = time.Now()
+			}
+			if time.Since(conflictSince) >= t.cfg.ConflictTimeout {
+				return conflictAdvice(err)
+			}
+			t.log.Warn("getUpdates conflict", "err", err)
+			sleep(ctx, min(2*time.Second, t.cfg.ConflictTimeout/4))
+			continue
 		case errors.As(err, &retry):
 			t.log.Warn("getUpdates rate limited", "retry_after", retry.After)
 			sleep(ctx, retry.After)
@@ -164,24 +212,84 @@ func (t *Telegram) Run(ctx context.Context) error {
 			sleep(ctx, pollBackoff(failures))
 			continue
 		}
-		failures = 0
-		if len(updates) == 0 {
+		failures, conflictSince, offset = 0, time.Time{}, 0
+		if len(raw) == 0 {
 			continue
 		}
-		next, err := t.handleBatch(ctx, updates, fetchFailures)
-		if next > offset {
-			offset = next
-			if err := t.saveOffset(offset); err != nil {
-				t.log.Error("save update offset", "err", err)
-			}
-		}
-		if err != nil && ctx.Err() == nil {
+		rs, callbacks, last := t.receive(raw)
+		if err := t.desk.Accept(ctx, channelName, rs); err != nil {
 			failures++
-			t.log.Error("handle updates, will retry", "err", err)
+			t.log.Error("store updates, will fetch them again", "err", err)
 			sleep(ctx, pollBackoff(failures))
+			continue
+		}
+		offset = last + 1
+		for _, id := range callbacks {
+			select {
+			case t.answers <- id:
+			default: // a flood of button presses: the spinners time out
+			}
 		}
 	}
 	return nil
+}
+
+func conflictAdvice(err error) error {
+	if strings.Contains(strings.ToLower(err.Error()), "webhook") {
+		return fmt.Errorf("%w: a webhook is set for this bot; remove it (Bot API deleteWebhook) so aduan can poll: %v", ErrConflict, err)
+	}
+	return fmt.Errorf("%w: another program polls with this bot's token; stop it, or give aduan its own bot: %v", ErrConflict, err)
+}
+
+// getMe asks who the bot is, retrying network failures until ctx ends.
+func (t *Telegram) getMe(ctx context.Context) error {
+	for failures := 1; ; failures++ {
+		var me *models.User
+		err := t.do(ctx, func(ctx context.Context) (err error) {
+			me, err = t.api.GetMe(ctx)
+			return err
+		})
+		switch {
+		case err == nil:
+			t.meMu.Lock()
+			t.me = *me
+			t.meMu.Unlock()
+			t.log.Info("connected", "bot", "@"+me.Username)
+			return nil
+		case errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound):
+			return ErrUnauthorized
+		}
+		t.log.Error("getMe failed, will retry", "err", redact(err, t.cfg.Token))
+		sleep(ctx, pollBackoff(failures))
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+func (t *Telegram) self() models.User {
+	t.meMu.RLock()
+	defer t.meMu.RUnlock()
+	return t.me
+}
+
+// answerLoop answers button presses, so the client stops its spinner. It
+// runs beside intake: a slow answer holds up nobody.
+func (t *Telegram) answerLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-t.answers:
+			err := t.do(ctx, func(ctx context.Context) error {
+				_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: id})
+				return err
+			})
+			if err != nil {
+				t.log.Warn("answerCallbackQuery", "err", err)
+			}
+		}
+	}
 }
 
 func pollBackoff(failures int) time.Duration {
@@ -197,137 +305,92 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (t *Telegram) loadOffset() (int64, error) {
-	var offset int64
-	err := t.store.View(func(tx *store.Tx) error {
-		v := tx.Meta(metaOffset)
-		if v == "" {
-			return nil
+// receive turns a batch into inbox entries: each update decoded on its
+// own, so one the library cannot read costs only itself. It returns the
+// callback queries to answer and the id of the batch's last update.
+func (t *Telegram) receive(raw []json.RawMessage) (rs []store.Received, callbacks []string, last int64) {
+	for _, r := range raw {
+		var head struct {
+			ID int64 `json:"update_id"`
 		}
-		var err error
-		offset, err = strconv.ParseInt(v, 10, 64)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("load telegram offset: %w", err)
-	}
-	return offset, nil
-}
-
-func (t *Telegram) saveOffset(offset int64) error {
-	return t.store.Update(func(tx *store.Tx) error {
-		return tx.SetMeta(metaOffset, strconv.FormatInt(offset, 10))
-	})
-}
-
-// handleBatch hands a batch of updates to the desk: chats in parallel,
-// each chat's updates in order. It returns the offset that confirms every
-// update up to the first one that failed.
-func (t *Telegram) handleBatch(ctx context.Context, updates []*models.Update, fetchFailures map[int64]int) (int64, error) {
-	type job struct {
-		u *models.Update
-		c converted
-	}
-	byChat := map[string][]job{}
-	var order []string
-	for _, u := range updates {
-		c, ok := convert(u)
+		if err := json.Unmarshal(r, &head); err != nil {
+			t.log.Error("update without an id, skipped", "err", err)
+			continue
+		}
+		last = head.ID
+		key := updateKey(head.ID)
+		var u models.Update
+		if err := json.Unmarshal(r, &u); err != nil {
+			chat, ok := peekChat(r)
+			t.log.Error("update cannot be decoded; its sender is asked again", "update", head.ID, "chat", chat, "err", err)
+			if ok {
+				rs = append(rs, store.Received{Key: key, Queue: strconv.FormatInt(chat, 10), Payload: r})
+			}
+			continue
+		}
+		c, ok := convert(&u, t.self())
 		if !ok {
 			continue
 		}
-		k := c.in.Chat.ID
-		if _, seen := byChat[k]; !seen {
-			order = append(order, k)
+		rs = append(rs, store.Received{Key: key, Queue: c.in.Chat.ID, Payload: r})
+		if c.callbackID != "" {
+			callbacks = append(callbacks, c.callbackID)
 		}
-		byChat[k] = append(byChat[k], job{u, c})
 	}
-	var (
-		mu       sync.Mutex
-		firstErr error
-		failedAt int64 = -1
-		wg       sync.WaitGroup
-	)
-	for _, k := range order {
-		jobs := byChat[k]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, j := range jobs {
-				err := t.handleOne(ctx, j.u, j.c, fetchFailures, &mu)
-				if err != nil {
-					mu.Lock()
-					if failedAt < 0 || j.u.ID < failedAt {
-						failedAt, firstErr = j.u.ID, err
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if failedAt >= 0 {
-		// Updates after the failed one that were handled are recorded and
-		// will be skipped when Telegram sends them again.
-		return failedAt, firstErr
-	}
-	return updates[len(updates)-1].ID + 1, nil
+	return rs, callbacks, last
 }
 
 // maxFetchTries is how often a photo download is tried before the citizen
 // is asked to send it again.
 const maxFetchTries = 5
 
-func (t *Telegram) handleOne(ctx context.Context, u *models.Update, c converted, fetchFailures map[int64]int, mu *sync.Mutex) error {
-	if c.photo != nil {
-		hash, err := t.download(ctx, c.photo.FileID)
-		switch {
-		case err == nil:
-			c.in.Input.Photos = []string{hash}
-			t.mu.Lock()
-			t.fileIDs[hash] = c.photo.FileID
-			t.mu.Unlock()
-			mu.Lock()
-			delete(fetchFailures, u.ID)
-			mu.Unlock()
-		case errors.Is(err, store.ErrTooLarge) || isPermanent(err):
-			t.log.Warn("photo not taken", "update", u.ID, "err", err)
-			c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherTooLarge
-		default:
-			mu.Lock()
-			fetchFailures[u.ID]++
-			n := fetchFailures[u.ID]
-			mu.Unlock()
-			if n < maxFetchTries {
-				return fmt.Errorf("download photo of update %d: %w", u.ID, err)
-			}
-			t.log.Error("photo download keeps failing, asking the citizen again", "update", u.ID, "err", err)
-			c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherTooLarge
+// Convert turns a stored update into the desk's terms, downloading its
+// photo. An update the library cannot decode becomes a message the desk
+// answers with a prompt.
+func (t *Telegram) Convert(ctx context.Context, payload []byte, attempt int) (*bot.Inbound, error) {
+	var u models.Update
+	if err := json.Unmarshal(payload, &u); err != nil {
+		chat, ok := peekChat(payload)
+		if !ok {
+			return nil, nil
 		}
+		return &bot.Inbound{Chat: MakeChat(chat), Private: chat > 0, Input: flows.Input{Kind: flows.InputOther, Other: flows.OtherUnknown}}, nil
 	}
-	if err := t.desk.Handle(ctx, c.in); err != nil {
-		return err
+	c, ok := convert(&u, t.self())
+	if !ok {
+		return nil, nil
 	}
-	if c.callbackID != "" {
-		// Answer every button press, so the client stops its spinner.
-		err := t.do(ctx, func(ctx context.Context) error {
-			_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: c.callbackID})
-			return err
-		})
-		if err != nil {
-			t.log.Warn("answerCallbackQuery", "err", err)
-		}
+	if c.file == nil {
+		return &c.in, nil
 	}
-	return nil
-}
-
-func isPermanent(err error) bool {
-	var p *bot.PermanentError
-	return errors.As(err, &p)
+	hash, err := t.download(ctx, c.file.id, c.file.size)
+	var perm *bot.PermanentError
+	switch {
+	case err == nil:
+		c.in.Input.Photos = []string{hash}
+		t.fileIDs.Add(hash, c.file.id)
+	case errors.Is(err, store.ErrNotImage):
+		t.log.Warn("photo cannot be read", "update", u.ID, "err", err)
+		c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherBadPhoto
+	case errors.Is(err, store.ErrTooLarge) || errors.As(err, &perm):
+		t.log.Warn("photo not taken", "update", u.ID, "err", err)
+		c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherTooLarge
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case attempt < maxFetchTries:
+		return nil, fmt.Errorf("download photo of update %d: %w", u.ID, err)
+	default:
+		t.log.Error("photo download keeps failing, asking the citizen again", "update", u.ID, "err", err)
+		c.in.Input.Kind, c.in.Input.Other = flows.InputOther, flows.OtherTooLarge
+	}
+	return &c.in, nil
 }
 
 // download fetches a file with getFile and keeps it in the media store.
-func (t *Telegram) download(ctx context.Context, fileID string) (string, error) {
+func (t *Telegram) download(ctx context.Context, fileID string, size int64) (string, error) {
+	if size < 0 {
+		return "", store.ErrNotImage
+	}
 	var f *models.File
 	err := t.do(ctx, func(ctx context.Context) (err error) {
 		f, err = t.api.GetFile(ctx, &tg.GetFileParams{FileID: fileID})
@@ -348,7 +411,7 @@ func (t *Telegram) download(ctx context.Context, fileID string) (string, error) 
 	}
 	resp, err := t.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("download file: %s", strings.ReplaceAll(err.Error(), t.cfg.Token, "***"))
+		return "", fmt.Errorf("download file: %w", redact(err, t.cfg.Token))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -358,7 +421,11 @@ func (t *Telegram) download(ctx context.Context, fileID string) (string, error) 
 		}
 		return "", err
 	}
-	return t.media.Put(resp.Body, maxDownload)
+	return t.media.PutImage(resp.Body, maxDownload)
+}
+
+func redact(err error, token string) error {
+	return errors.New(strings.ReplaceAll(err.Error(), token, "***"))
 }
 
 // getUpdatesRequest is the getUpdates call, sent as JSON.
@@ -380,8 +447,8 @@ type apiResponse struct {
 
 // getUpdates long-polls the Bot API. go-telegram/bot has no public call
 // for it (its own poller confirms updates before they are handled), so
-// this one request is made here.
-func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {
+// this one request is made here. Updates come back undecoded, one by one.
+func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
 	body, err := json.Marshal(getUpdatesRequest{
 		Offset: offset, Timeout: int(t.cfg.PollTimeout / time.Second),
 		AllowedUpdates: []string{"message", "edited_message", "callback_query"},
@@ -392,12 +459,12 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]*models.Upda
 	url := t.cfg.APIURL + "/bot" + t.cfg.Token + "/getUpdates"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
+		return nil, fmt.Errorf("getUpdates: %w", redact(err, t.cfg.Token))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := t.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %s", strings.ReplaceAll(err.Error(), t.cfg.Token, "***"))
+		return nil, fmt.Errorf("getUpdates: %w", redact(err, t.cfg.Token))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -412,14 +479,16 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]*models.Upda
 		switch r.ErrorCode {
 		case http.StatusUnauthorized, http.StatusNotFound:
 			return nil, ErrUnauthorized
+		case http.StatusConflict:
+			return nil, fmt.Errorf("%w: %s", ErrConflict, r.Description)
 		case http.StatusTooManyRequests:
 			return nil, &bot.RetryAfterError{After: time.Duration(max(r.Parameters.RetryAfter, 1)) * time.Second, Err: errors.New(r.Description)}
 		}
 		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	var updates []*models.Update
+	var updates []json.RawMessage
 	if err := json.Unmarshal(r.Result, &updates); err != nil {
-		return nil, fmt.Errorf("getUpdates: decode updates: %w", err)
+		return nil, fmt.Errorf("getUpdates: result is not a list: %w", err)
 	}
 	return updates, nil
 }

@@ -1,7 +1,11 @@
 package telegram_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -29,7 +33,7 @@ var (
 	coord  = telegramtest.Group(coordID, "Koordinator Aduan")
 	dpu    = telegramtest.Group(dpuID, "Admin DPU-PR")
 	clock  = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
-	photo1 = []byte("\xff\xd8\xff\xe0 photo of a pothole")
+	photo1 = jpegOf(1)
 )
 
 func testConfig(officeChats bool) *flows.Config {
@@ -531,8 +535,8 @@ func TestAlbumAndPhotoReplies(t *testing.T) {
 	h.waitSent(budi.ID, "lokasinya")
 	srv.Text(me, budi, "lewati")
 	h.waitSent(budi.ID, "Kirim foto")
-	srv.Photo(me, budi, []byte("photo one"), "")
-	srv.Photo(me, budi, []byte("photo two"), "")
+	srv.Photo(me, budi, jpegOf(11), "")
+	srv.Photo(me, budi, jpegOf(12), "")
 	h.waitSent(budi.ID, "Foto diterima (2)")
 	srv.Text(me, budi, "lanjut")
 	summary := h.lastWithButton(budi.ID, "ok:kirim")
@@ -541,14 +545,14 @@ func TestAlbumAndPhotoReplies(t *testing.T) {
 	if album[0].Method != "sendMediaGroup" || album[1].Method != "sendMediaGroup" {
 		t.Fatalf("two photos not sent as one album: %s, %s", album[0].Method, album[1].Method)
 	}
-	if !strings.Contains(album[0].Text, "ADU-2026-000001") || string(album[1].PhotoData) != "photo two" {
+	if !strings.Contains(album[0].Text, "ADU-2026-000001") || !bytes.Equal(album[1].PhotoData, jpegOf(12)) {
 		t.Errorf("album: caption %q, second photo %q", album[0].Text, album[1].PhotoData)
 	}
 	// A reply to the album's second photo reaches the complaint, and an
 	// admin's photo goes to the citizen as a photo.
-	srv.ReplyPhoto(coord, sari, album[1].MessageID, []byte("after repair"), "Sudah diperbaiki")
+	srv.ReplyPhoto(coord, sari, album[1].MessageID, jpegOf(13), "Sudah diperbaiki")
 	got := h.waitSent(budi.ID, "Balasan dari Disdik untuk ADU-2026-000001:\nSudah diperbaiki")
-	if !got.Photo || string(got.PhotoData) != "after repair" {
+	if !got.Photo || !bytes.Equal(got.PhotoData, jpegOf(13)) {
 		t.Errorf("citizen got %+v, want the admin's photo", got)
 	}
 }
@@ -563,7 +567,7 @@ func TestGroupRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: "pesan " + string(rune('1'+i))}, ""); err != nil {
+		if _, err := sendNow(tg, flows.Message{To: telegram.MakeChat(coordID), Text: "pesan " + string(rune('1'+i))}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -607,9 +611,9 @@ func TestAlbumLargerThanBurst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: "📢 ADU-2026-000009", Photos: photos}, "")
-	if err != nil || len(ids) != 5 {
-		t.Fatalf("album of 5 with a burst of 2: ids %v, err %v", ids, err)
+	parts, err := sendNow(tg, flows.Message{To: telegram.MakeChat(coordID), Text: "📢 ADU-2026-000009", Photos: photos}, nil)
+	if ids := parts[0]; err != nil || len(parts) != 1 || len(ids) != 5 {
+		t.Fatalf("album of 5 with a burst of 2: parts %v, err %v", parts, err)
 	}
 }
 
@@ -646,14 +650,50 @@ func TestSplitPostNotDuplicatedBy429(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The photo goes out; the rest of the long text hits a 429 once.
+	// The photo goes out; the rest of the long text hits a 429 once. The
+	// retry goes on from the part that failed.
 	srv.Fail(telegramtest.Failure{Method: "sendMessage", ChatID: coordID, Times: 1, Code: 429, Desc: "Too Many Requests: retry after 1", RetryAfter: 1})
 	long := "📢 ADU-2026-000002\n" + strings.Repeat("Jalan rusak parah. ", 100)
-	ids, err := tg.Send(context.Background(), flows.Message{To: telegram.MakeChat(coordID), Text: long, Photos: []string{hash}}, "")
-	if err != nil || len(ids) != 2 {
-		t.Fatalf("Send = %v, %v; want 2 ids", ids, err)
+	m := flows.Message{To: telegram.MakeChat(coordID), Text: long, Photos: []string{hash}}
+	parts, err := sendNow(tg, m, nil)
+	var retry *bot.RetryAfterError
+	if !errors.As(err, &retry) || len(parts) != 1 {
+		t.Fatalf("first try: parts %v, err %v; want the photo sent and a 429", parts, err)
+	}
+	rest, err := sendNow(tg, m, parts)
+	if err != nil || len(rest) != 1 {
+		t.Fatalf("retry: parts %v, err %v; want the text part", rest, err)
 	}
 	if n := srv.Calls("sendPhoto"); n != 1 {
 		t.Errorf("photo sent %d times, want once", n)
 	}
+	if sent := srv.Sent(coordID); len(sent) != 2 || sent[1].ReplyTo != sent[0].MessageID {
+		t.Errorf("the rest does not hang under the photo: %+v", sent)
+	}
+}
+
+// mustJPEG makes a small real JPEG; n makes it distinct.
+func mustJPEG(t testing.TB, n int) []byte {
+	t.Helper()
+	return jpegOf(n)
+}
+
+func jpegOf(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 6))
+	for i := range img.Pix {
+		img.Pix[i] = byte(n * 37)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// sendNow sends a message directly through the channel, as the desk's
+// sender does, with the parts already done; it returns the parts sent.
+func sendNow(tg *telegram.Telegram, m flows.Message, done [][]string) ([][]string, error) {
+	var parts [][]string
+	err := tg.Send(context.Background(), &bot.Delivery{Message: m, Chat: m.To, Done: done, Sent: func(ids []string) { parts = append(parts, ids) }})
+	return parts, err
 }

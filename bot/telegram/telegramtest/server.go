@@ -8,6 +8,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -82,7 +83,8 @@ type Sent struct {
 }
 
 // Failure makes the next Times calls of Method (to ChatID, or any chat when
-// 0) fail with an error response.
+// 0) fail with an error response. With Garble set, the call succeeds
+// instead (the message is sent) but its result cannot be decoded.
 type Failure struct {
 	Method     string
 	ChatID     int64
@@ -90,6 +92,9 @@ type Failure struct {
 	Code       int
 	Desc       string
 	RetryAfter int
+	// MigrateTo is the parameters.migrate_to_chat_id of the error.
+	MigrateTo int64
+	Garble    bool
 }
 
 // Server is the fake Bot API.
@@ -111,6 +116,10 @@ type Server struct {
 	answered   map[string]bool
 	calls      map[string]int
 	nextFile   int
+	migrated   map[int64]int64
+	fileDelay  time.Duration
+	flood      *flood
+	tooMany    int
 }
 
 // New starts a server; it stops when the test ends.
@@ -118,7 +127,8 @@ func New(t interface {
 	Cleanup(func())
 }) *Server {
 	s := &Server{changed: make(chan struct{}), nextUpdate: 1000, nextMsg: 100,
-		files: map[string][]byte{}, history: map[int64]map[string]any{}, blocked: map[int64]bool{}, answered: map[string]bool{}, calls: map[string]int{}}
+		files: map[string][]byte{}, history: map[int64]map[string]any{}, blocked: map[int64]bool{}, answered: map[string]bool{}, calls: map[string]int{},
+		migrated: map[int64]int64{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -135,31 +145,32 @@ type apiError struct {
 	code       int
 	desc       string
 	retryAfter int
+	migrateTo  int64
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/file/bot"+Token+"/") {
-		s.serveFile(w, strings.TrimPrefix(r.URL.Path, "/file/bot"+Token+"/"))
+		s.serveFile(w, r, strings.TrimPrefix(r.URL.Path, "/file/bot"+Token+"/"))
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 {
-		writeError(w, apiError{404, "Not Found", 0})
-		return
-	}
-	if token != Token {
-		writeError(w, apiError{401, "Unauthorized", 0})
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		writeError(w, apiError{400, "Bad Request: " + err.Error(), 0})
+		writeError(w, apiError{code: 404, desc: "Not Found"})
 		return
 	}
 	s.mu.Lock()
 	s.calls[method]++
 	s.mu.Unlock()
+	if token != Token {
+		writeError(w, apiError{code: 401, desc: "Unauthorized"})
+		return
+	}
+	p, err := parseParams(r)
+	if err != nil {
+		writeError(w, apiError{code: 400, desc: "Bad Request: " + err.Error()})
+		return
+	}
 	if method == "getUpdates" {
 		s.getUpdates(w, r, p)
 		return
@@ -167,7 +178,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.notify()
-	if e := s.failure(method, p); e != nil {
+	garble := false
+	if f := s.failure(method, p); f != nil {
+		if !f.Garble {
+			writeError(w, apiErrorOf(f))
+			return
+		}
+		garble = true
+	}
+	if e := s.floodCheck(method, p); e != nil {
+		s.tooMany++
 		writeError(w, *e)
 		return
 	}
@@ -184,7 +204,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		result, apiErr = s.sendMediaGroup(p)
 	case "answerCallbackQuery":
 		if p.str("callback_query_id") == "" {
-			apiErr = &apiError{400, "Bad Request: query id is empty", 0}
+			apiErr = &apiError{code: 400, desc: "Bad Request: query id is empty"}
 		}
 		s.answered[p.str("callback_query_id")] = true
 		result = true
@@ -192,51 +212,79 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		id := p.str("file_id")
 		data, ok := s.files[id]
 		if !ok {
-			apiErr = &apiError{400, "Bad Request: invalid file_id", 0}
+			apiErr = &apiError{code: 400, desc: "Bad Request: invalid file_id"}
 			break
 		}
 		result = map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(data), "file_path": "photos/" + id + ".jpg"}
 	default:
-		apiErr = &apiError{404, "Not Found: method not found", 0}
+		apiErr = &apiError{code: 404, desc: "Not Found: method not found"}
 	}
 	if apiErr != nil {
 		writeError(w, *apiErr)
 		return
 	}
+	if garble {
+		// ok: true, but a result no client can read as a Message.
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{"message_id": "not a number", "chat": 7}})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
 }
 
-func (s *Server) serveFile(w http.ResponseWriter, path string) {
+func apiErrorOf(f *Failure) apiError {
+	return apiError{f.Code, f.Desc, f.RetryAfter, f.MigrateTo}
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, path string) {
 	id := strings.TrimSuffix(strings.TrimPrefix(path, "photos/"), ".jpg")
 	s.mu.Lock()
 	data, ok := s.files[id]
+	delay := s.fileDelay
 	s.mu.Unlock()
 	if !ok {
 		http.NotFound(w, nil)
 		return
 	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	w.Write(data)
 }
 
-// failure returns the injected error for this call, if any.
-func (s *Server) failure(method string, p params) *apiError {
+// failure returns the injected failure for this call, if any.
+func (s *Server) failure(method string, p params) *Failure {
 	chatID, _ := strconv.ParseInt(p.str("chat_id"), 10, 64)
 	for _, f := range s.failures {
 		if f.Times > 0 && f.Method == method && (f.ChatID == 0 || f.ChatID == chatID) {
 			f.Times--
-			return &apiError{f.Code, f.Desc, f.RetryAfter}
+			return f
 		}
 	}
-	if s.blocked[chatID] && strings.HasPrefix(method, "send") {
-		return &apiError{403, "Forbidden: bot was blocked by the user", 0}
+	if !strings.HasPrefix(method, "send") {
+		return nil
+	}
+	if to, ok := s.migrated[chatID]; ok {
+		return &Failure{Code: 400, Desc: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: to}
+	}
+	if s.blocked[chatID] {
+		return &Failure{Code: 403, Desc: "Forbidden: bot was blocked by the user"}
 	}
 	return nil
 }
 
 func writeError(w http.ResponseWriter, e apiError) {
 	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
-	if e.retryAfter > 0 {
+	switch {
+	case e.retryAfter > 0:
 		body["parameters"] = map[string]any{"retry_after": e.retryAfter}
+	case e.migrateTo != 0:
+		body["parameters"] = map[string]any{"migrate_to_chat_id": e.migrateTo}
 	}
 	writeJSON(w, e.code, body)
 }
@@ -277,7 +325,9 @@ func parseParams(r *http.Request) (params, error) {
 			}
 		}
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(64 << 20); err != nil {
+		if err := r.ParseMultipartForm(64 << 20); errors.Is(err, io.EOF) {
+			return p, nil // a call without parameters (getMe)
+		} else if err != nil {
 			return p, err
 		}
 		for k, v := range r.MultipartForm.Value {
@@ -317,9 +367,9 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
-		if e := s.failure("getUpdates", p); e != nil {
+		if f := s.failure("getUpdates", p); f != nil {
 			s.mu.Unlock()
-			writeError(w, *e)
+			writeError(w, apiErrorOf(f))
 			return
 		}
 		// Calling getUpdates with an offset confirms every update before it:
@@ -361,7 +411,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
 func (s *Server) record(method string, p params) (Sent, *apiError) {
 	chatID, err := strconv.ParseInt(p.str("chat_id"), 10, 64)
 	if err != nil {
-		return Sent{}, &apiError{400, "Bad Request: chat not found", 0}
+		return Sent{}, &apiError{code: 400, desc: "Bad Request: chat not found"}
 	}
 	m := Sent{Method: method, ChatID: chatID, ParseMode: p.str("parse_mode"), At: time.Now()}
 	if rp := p.str("reply_parameters"); rp != "" {
@@ -369,19 +419,19 @@ func (s *Server) record(method string, p params) (Sent, *apiError) {
 			MessageID int `json:"message_id"`
 		}
 		if err := json.Unmarshal([]byte(rp), &v); err != nil {
-			return Sent{}, &apiError{400, "Bad Request: can't parse reply parameters JSON object", 0}
+			return Sent{}, &apiError{code: 400, desc: "Bad Request: can't parse reply parameters JSON object"}
 		}
 		m.ReplyTo = v.MessageID
 	}
 	if rm := p.str("reply_markup"); rm != "" {
 		m.Markup = &Markup{}
 		if err := json.Unmarshal([]byte(rm), m.Markup); err != nil {
-			return Sent{}, &apiError{400, "Bad Request: can't parse reply keyboard markup JSON object", 0}
+			return Sent{}, &apiError{code: 400, desc: "Bad Request: can't parse reply keyboard markup JSON object"}
 		}
 		for _, row := range m.Markup.Inline {
 			for _, b := range row {
 				if len(b.CallbackData) > 64 || b.CallbackData == "" {
-					return Sent{}, &apiError{400, "Bad Request: BUTTON_DATA_INVALID", 0}
+					return Sent{}, &apiError{code: 400, desc: "Bad Request: BUTTON_DATA_INVALID"}
 				}
 			}
 		}
@@ -437,9 +487,9 @@ func (s *Server) sendMessage(p params) (any, *apiError) {
 	m.Text = p.str("text")
 	switch n := utf16Len(m.Text); {
 	case strings.TrimSpace(m.Text) == "":
-		return nil, &apiError{400, "Bad Request: message text is empty", 0}
+		return nil, &apiError{code: 400, desc: "Bad Request: message text is empty"}
 	case n > 4096:
-		return nil, &apiError{400, "Bad Request: message is too long", 0}
+		return nil, &apiError{code: 400, desc: "Bad Request: message is too long"}
 	}
 	return s.store(m), nil
 }
@@ -450,7 +500,7 @@ func (s *Server) photo(v string, field string, p params) ([]byte, bool, *apiErro
 	if name, ok := strings.CutPrefix(v, "attach://"); ok {
 		data, ok := p.files[name]
 		if !ok {
-			return nil, false, &apiError{400, "Bad Request: wrong file identifier/HTTP URL specified", 0}
+			return nil, false, &apiError{code: 400, desc: "Bad Request: wrong file identifier/HTTP URL specified"}
 		}
 		return data, true, nil
 	}
@@ -460,7 +510,7 @@ func (s *Server) photo(v string, field string, p params) ([]byte, bool, *apiErro
 	if data, ok := s.files[v]; ok {
 		return data, false, nil
 	}
-	return nil, false, &apiError{400, "Bad Request: wrong file identifier/HTTP URL specified", 0}
+	return nil, false, &apiError{code: 400, desc: "Bad Request: wrong file identifier/HTTP URL specified"}
 }
 
 func (s *Server) sendPhoto(p params) (any, *apiError) {
@@ -470,7 +520,7 @@ func (s *Server) sendPhoto(p params) (any, *apiError) {
 	}
 	m.Text, m.Photo = p.str("caption"), true
 	if utf16Len(m.Text) > 1024 {
-		return nil, &apiError{400, "Bad Request: message caption is too long", 0}
+		return nil, &apiError{code: 400, desc: "Bad Request: message caption is too long"}
 	}
 	data, up, e := s.photo(p.str("photo"), "photo", p)
 	if e != nil {
@@ -491,12 +541,12 @@ func (s *Server) sendMediaGroup(p params) (any, *apiError) {
 		Caption string `json:"caption"`
 	}
 	if err := json.Unmarshal([]byte(p.str("media")), &media); err != nil || len(media) < 2 || len(media) > 10 {
-		return nil, &apiError{400, "Bad Request: wrong number of media or bad JSON", 0}
+		return nil, &apiError{code: 400, desc: "Bad Request: wrong number of media or bad JSON"}
 	}
 	var out []any
 	for _, md := range media {
 		if utf16Len(md.Caption) > 1024 {
-			return nil, &apiError{400, "Bad Request: message caption is too long", 0}
+			return nil, &apiError{code: 400, desc: "Bad Request: message caption is too long"}
 		}
 		data, up, e := s.photo(md.Media, "", p)
 		if e != nil {
@@ -701,4 +751,162 @@ func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
 			return cond()
 		}
 	}
+}
+
+// RestartIDs makes the next update ids start at next, as Telegram does
+// after a week without updates, when it may choose the next id at random
+// (and lower).
+func (s *Server) RestartIDs(next int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextUpdate = next - 1
+}
+
+// Raw queues an update given as JSON without its update_id, such as
+// `{"message": {...}}`, for updates the helpers do not make (new or odd
+// fields). It returns the update's id.
+func (s *Server) Raw(update string) int64 {
+	var u map[string]any
+	if err := json.Unmarshal([]byte(update), &u); err != nil {
+		panic("telegramtest: Raw: " + err.Error())
+	}
+	return s.Update(u)
+}
+
+// SetFileDelay makes every file download wait d before it answers, like a
+// slow connection to Telegram's file servers.
+func (s *Server) SetFileDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fileDelay = d
+}
+
+// Migrate upgrades a basic group to a supergroup with a new id: sends to
+// the old id fail with 400 and parameters.migrate_to_chat_id, and the bot
+// gets the two service messages Telegram sends (migrate_to_chat_id in the
+// old chat, migrate_from_chat_id in the new one), from user by.
+func (s *Server) Migrate(oldID, newID int64, by User) {
+	s.mu.Lock()
+	s.migrated[oldID] = newID
+	s.mu.Unlock()
+	s.Update(map[string]any{"message": s.message(Chat{ID: oldID, Type: "group"}, by, map[string]any{"migrate_to_chat_id": newID})})
+	s.Update(map[string]any{"message": s.message(Chat{ID: newID, Type: "supergroup"}, by, map[string]any{"migrate_from_chat_id": oldID})})
+}
+
+// FloodLimits are the send limits the server enforces, answering 429 with
+// retry_after past them: a token bucket over all chats and one per private
+// chat, and for each group at most GroupPerMinute messages in any minute.
+// An album counts one message per photo.
+type FloodLimits struct {
+	Global         float64
+	GlobalBurst    int
+	Private        float64
+	PrivateBurst   int
+	GroupPerMinute int
+}
+
+// TelegramLimits are Telegram's documented limits for bots: about 30
+// messages a second overall, about one a second per private chat with a
+// short burst, 20 a minute per group.
+func TelegramLimits() FloodLimits {
+	return FloodLimits{Global: 30, GlobalBurst: 30, Private: 1, PrivateBurst: 3, GroupPerMinute: 20}
+}
+
+type flood struct {
+	limits  FloodLimits
+	global  bucket
+	private map[int64]*bucket
+	groups  map[int64][]time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// take takes n tokens from a bucket of the given rate and burst, or
+// reports how long until it could.
+func (b *bucket) take(now time.Time, rate float64, burst, n int) (time.Duration, bool) {
+	if b.last.IsZero() {
+		b.tokens = float64(burst)
+	} else {
+		b.tokens = min(float64(burst), b.tokens+now.Sub(b.last).Seconds()*rate)
+	}
+	b.last = now
+	if b.tokens >= float64(n) {
+		b.tokens -= float64(n)
+		return 0, true
+	}
+	return time.Duration((float64(n) - b.tokens) / rate * float64(time.Second)), false
+}
+
+// SetFloodLimits switches Telegram's flood control on.
+func (s *Server) SetFloodLimits(l FloodLimits) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flood = &flood{limits: l, private: map[int64]*bucket{}, groups: map[int64][]time.Time{}}
+}
+
+// TooMany counts the 429 answers flood control gave.
+func (s *Server) TooMany() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tooMany
+}
+
+// floodCheck applies flood control to a send; call with mu held.
+func (s *Server) floodCheck(method string, p params) *apiError {
+	f := s.flood
+	if f == nil || !strings.HasPrefix(method, "send") {
+		return nil
+	}
+	n := 1
+	if method == "sendMediaGroup" {
+		var media []any
+		if json.Unmarshal([]byte(p.str("media")), &media) == nil && len(media) > 0 {
+			n = len(media)
+		}
+	}
+	chatID, _ := strconv.ParseInt(p.str("chat_id"), 10, 64)
+	now := time.Now()
+	tooMany := func(wait time.Duration) *apiError {
+		secs := int(wait/time.Second) + 1
+		return &apiError{code: 429, desc: "Too Many Requests: retry after " + strconv.Itoa(secs), retryAfter: secs}
+	}
+	if chatID < 0 {
+		sent := f.groups[chatID]
+		for len(sent) > 0 && now.Sub(sent[0]) >= time.Minute {
+			sent = sent[1:]
+		}
+		if len(sent)+n > f.limits.GroupPerMinute {
+			f.groups[chatID] = sent
+			return tooMany(time.Minute - now.Sub(sent[0]))
+		}
+		if wait, ok := f.global.take(now, f.limits.Global, f.limits.GlobalBurst, n); !ok {
+			f.groups[chatID] = sent
+			return tooMany(wait)
+		}
+		for range n {
+			sent = append(sent, now)
+		}
+		f.groups[chatID] = sent
+		return nil
+	}
+	b := f.private[chatID]
+	if b == nil {
+		b = &bucket{}
+		f.private[chatID] = b
+	}
+	// Check the chat's bucket on a copy first, so a refusal by the global
+	// bucket does not use up the chat's tokens.
+	trial := *b
+	if wait, ok := trial.take(now, f.limits.Private, f.limits.PrivateBurst, n); !ok {
+		*b = trial
+		return tooMany(wait)
+	}
+	if wait, ok := f.global.take(now, f.limits.Global, f.limits.GlobalBurst, n); !ok {
+		return tooMany(wait)
+	}
+	*b = trial
+	return nil
 }
