@@ -26,6 +26,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxInFlight caps concurrent sends per channel (default 16).
 	MaxInFlight int
+	// MinBackoff is the first wait after a failed send (default 1 s); it
+	// doubles with each failure in a row, up to 5 minutes.
+	MinBackoff time.Duration
 }
 
 // Desk is the complaint desk.
@@ -59,6 +62,9 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 	}
 	if opt.MaxInFlight <= 0 {
 		opt.MaxInFlight = 16
+	}
+	if opt.MinBackoff <= 0 {
+		opt.MinBackoff = time.Second
 	}
 	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{},
 		moved: map[flows.Chat]flows.Chat{}}

@@ -19,12 +19,15 @@ import (
 
 // fakeChannel records what is sent and fails on demand.
 type fakeChannel struct {
-	mu     sync.Mutex
-	sent   map[string][]string // chat → texts in order
-	fail   func(m flows.Message) error
-	nextID atomic.Int64
-	count  atomic.Int64
-	notify chan struct{}
+	mu   sync.Mutex
+	sent map[string][]string // chat → texts in order
+	fail func(m flows.Message) error
+	// beforeSent runs after a send, before the desk hears of it.
+	beforeSent func(m flows.Message, id string)
+	order      []string // chat ids in the order sent
+	nextID     atomic.Int64
+	count      atomic.Int64
+	notify     chan struct{}
 }
 
 func newFake() *fakeChannel {
@@ -42,9 +45,14 @@ func (f *fakeChannel) Send(_ context.Context, d *Delivery) error {
 	}
 	f.mu.Lock()
 	f.sent[d.Chat.ID] = append(f.sent[d.Chat.ID], m.Text)
+	f.order = append(f.order, d.Chat.ID)
 	f.mu.Unlock()
+	id := strconv.FormatInt(f.nextID.Add(1), 10)
+	if f.beforeSent != nil {
+		f.beforeSent(m, id)
+	}
 	f.count.Add(1)
-	d.Sent([]string{strconv.FormatInt(f.nextID.Add(1), 10)})
+	d.Sent([]string{id})
 	select {
 	case f.notify <- struct{}{}:
 	default:
@@ -83,6 +91,11 @@ func benchConfig() *flows.Config {
 
 func mustDesk(t testing.TB, ch Channel) (*Desk, *store.Store) {
 	t.Helper()
+	return mustDeskWith(t, ch, Options{})
+}
+
+func mustDeskWith(t testing.TB, ch Channel, opt Options) (*Desk, *store.Store) {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +105,11 @@ func mustDesk(t testing.TB, ch Channel) (*Desk, *store.Store) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	d := New(st, cfg, Options{Location: time.UTC, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opt.Location = time.UTC
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d := New(st, cfg, opt)
 	d.AddChannel(ch)
 	return d, st
 }

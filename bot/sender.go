@@ -149,9 +149,14 @@ func (s *sender) run(ctx context.Context) {
 	inflight := map[flows.Chat]bool{}
 	notBefore := map[flows.Chat]time.Time{}
 	fails := map[flows.Chat]*failing{}
-	// after holds, per queue, the outbox sequence at its last send: a
-	// queue that just sent ranks behind every message already waiting.
+	// Messages go oldest first. On a channel without a pacer, after holds
+	// per queue a tick at least the outbox sequence at its last send, so a
+	// queue that just sent ranks behind every message already waiting and
+	// one long queue cannot hold the sender. A paced channel needs no
+	// such rule: no chat can send faster than its limit, and a busy admin
+	// group keeps its whole allowance instead of one turn in a thousand.
 	after := map[flows.Chat]uint64{}
+	var tick uint64
 	unresolved := map[flows.Chat]bool{}
 	done := make(chan outcome)
 	timer := time.NewTimer(time.Hour)
@@ -224,7 +229,10 @@ func (s *sender) run(ctx context.Context) {
 				}
 				queue := flows.Chat{Channel: s.ch.Name(), ID: c.head.Queue}
 				inflight[c.chat] = true
-				after[queue] = seq
+				if s.pacer == nil {
+					tick = max(tick, seq) + 1
+					after[queue] = tick
+				}
 				free--
 				go func(key outKey, chat flows.Chat) {
 					done <- s.deliver(ctx, key, chat)
@@ -276,7 +284,7 @@ func (s *sender) settle(r outcome, notBefore map[flows.Chat]time.Time, fails map
 			s.log.Log(context.Background(), level, s.advice(r), "chat", r.chat.ID, "queue", r.key.queue.ID, "failures", f.n, "err", msg)
 			f.lastErr, f.loggedAt = msg, now
 		}
-		notBefore[r.chat] = now.Add(max(backoff(f.n), r.retry))
+		notBefore[r.chat] = now.Add(max(backoff(s.d.opt.MinBackoff, f.n), r.retry))
 	case r.retry > 0:
 		notBefore[r.chat] = time.Now().Add(r.retry)
 	default:
@@ -296,9 +304,9 @@ func (s *sender) advice(r outcome) string {
 	return "send failed, will retry"
 }
 
-func backoff(failures int) time.Duration {
-	d := time.Second << min(failures, 10)
-	return min(d, maxBackoff)
+// backoff is the wait after failures in a row: base doubled each time.
+func backoff(base time.Duration, failures int) time.Duration {
+	return min(base<<min(failures-1, 16), maxBackoff)
 }
 
 // deliver sends one outbox message and records the outcome.

@@ -166,7 +166,7 @@ func DefaultTexts() Texts {
 		AdminUnsupported:    "Hanya teks dan foto yang dapat diteruskan ke warga; pesan ini tidak dikirim.",
 		AdminReplyInternal:  "ℹ️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas adalah pesan internal. Untuk menjawab warga, balas pesan aduan {tiket} atau pesan warga.",
 		AdminReplyUnmatched: "⚠️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas tidak terkait dengan aduan. Balas pesan aduan, atau sertakan nomor tiket pada perintah.",
-		MediaDropped:        "(Foto tidak dapat dikirim ke grup ini: {alasan}. Lihat dengan /info atau periksa izin bot.)",
+		MediaDropped:        "📷 (Foto tidak dapat dikirim ke percakapan ini; pesan dikirim tanpa foto.)",
 		AdminInfo:           "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
 		ChatID:              "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
 		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",

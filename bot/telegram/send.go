@@ -171,7 +171,7 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 	case errors.Is(err, errUnreadable):
 		t.log.Warn("sent, but Telegram's answer could not be read; not sending again", "chat", chatID, "err", err)
 		return nil, nil
-	case err != nil && len(p.photos) > 0 && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected:
+	case err != nil && len(p.photos) > 0 && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected && aboutMedia(err):
 		// A photo the chat refuses (no right to send photos, a file
 		// Telegram cannot take): the text can still go.
 		for _, h := range p.photos {
@@ -192,6 +192,18 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 		ids = append(ids, strconv.Itoa(msg.ID))
 	}
 	return ids, nil
+}
+
+// aboutMedia reports whether a refusal is about the photo rather than
+// the message or the chat (a closed topic, no right to write at all).
+func aboutMedia(err error) bool {
+	e := strings.ToLower(err.Error())
+	for _, w := range []string{"photo", "image", "media", "file", "http url", "dimensions"} {
+		if strings.Contains(e, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // inputFile gives a stored photo as an upload, or by the file id Telegram

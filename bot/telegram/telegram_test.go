@@ -59,7 +59,7 @@ func testConfig(officeChats bool) *flows.Config {
 
 // mustStore opens the database and media store in dir; the caller closes
 // the database.
-func mustStore(t *testing.T, dir string) (*store.Store, *store.Media) {
+func mustStore(t testing.TB, dir string) (*store.Store, *store.Media) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
 	if err != nil {

@@ -23,6 +23,12 @@ import (
 // Token is the bot token the server accepts.
 const Token = "123456:TEST-token"
 
+// The bot, as getMe describes it.
+const (
+	BotID       = 123456
+	BotUsername = "aduan_test_bot"
+)
+
 // Chat is a Telegram chat as the server describes it in updates.
 type Chat struct {
 	ID    int64
@@ -195,7 +201,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var apiErr *apiError
 	switch method {
 	case "getMe":
-		result = map[string]any{"id": 123456, "is_bot": true, "first_name": "Aduan", "username": "aduan_test_bot"}
+		result = map[string]any{"id": BotID, "is_bot": true, "first_name": "Aduan", "username": BotUsername}
 	case "sendMessage":
 		result, apiErr = s.sendMessage(p)
 	case "sendPhoto":
@@ -909,4 +915,26 @@ func (s *Server) floodCheck(method string, p params) *apiError {
 	}
 	*b = trial
 	return nil
+}
+
+// SetMigrated makes sends to oldID fail as if the group had become a
+// supergroup, without the service messages (the bot missed them).
+func (s *Server) SetMigrated(oldID, newID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.migrated[oldID] = newID
+}
+
+// ReplyToBot sends a text that replies to a message of the bot, quoting
+// it as Telegram does (with its sender and text).
+func (s *Server) ReplyToBot(chat Chat, from User, replyTo int, quoted, text string) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{
+		"text": text, "reply_to_message": s.botMessage(chat, replyTo, quoted)})})
+}
+
+// botMessage is a message of the bot as it appears quoted in a reply.
+func (s *Server) botMessage(chat Chat, id int, text string) map[string]any {
+	return map[string]any{"message_id": id, "date": 0, "text": text,
+		"chat": map[string]any{"id": chat.ID, "type": chat.Type},
+		"from": map[string]any{"id": BotID, "is_bot": true, "first_name": "Aduan", "username": BotUsername}}
 }

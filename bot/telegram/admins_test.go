@@ -1,0 +1,195 @@
+package telegram_test
+
+import (
+	"strings"
+	"testing"
+
+	"aduan/bot/telegram"
+	"aduan/bot/telegram/telegramtest"
+	"aduan/store"
+)
+
+// A post to an admin chat that Telegram refuses with a 400 (a closed
+// topic, no right to write) waits and goes out once the chat takes it.
+func TestAdminPostWaitsThrough400(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.Fail(telegramtest.Failure{Method: "sendPhoto", ChatID: coordID, Times: 2, Code: 400, Desc: "Bad Request: TOPIC_CLOSED"})
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	if !post.Photo {
+		t.Errorf("post went out without its photo: %+v", post)
+	}
+	if n := srv.Calls("sendPhoto"); n < 3 {
+		t.Errorf("sendPhoto called %d times, want the post retried after two refusals", n)
+	}
+}
+
+// A photo the admin chat refuses for good is replaced by the text with a
+// note, rather than holding the post forever.
+func TestAdminPhotoRefusedSendsText(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.Fail(telegramtest.Failure{Method: "sendPhoto", ChatID: coordID, Times: 1 << 30, Code: 400, Desc: "Bad Request: not enough rights to send photos to the chat"})
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	h.startDraft("jalan")
+	srv.Text(me, budi, desc)
+	srv.Text(me, budi, "Jl. Pemuda, depan pasar Klaten")
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	post := h.waitSent(coordID, "ADU-2026-000001")
+	if post.Photo || !strings.Contains(post.Text, "Foto tidak dapat dikirim") || !strings.Contains(post.Text, "depan pasar") {
+		t.Errorf("post = %+v, want the text with a note about the photo", post)
+	}
+	// It is still the complaint's post: a reply reaches the citizen.
+	srv.Reply(coord, sari, post.MessageID, "Akan kami cek")
+	h.waitSent(budi.ID, "Akan kami cek")
+}
+
+// Messages to admins are addressed to the office: changing the office's
+// chat in the config moves what is still queued.
+func TestQueuedPostFollowsConfigChange(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	// The DPU-PR group does not take messages: the bot was removed.
+	srv.Block(dpuID)
+	h := mustStart(t, srv, dir, testConfig(true))
+	me := telegramtest.Private(budi)
+	h.startDraft("jalan")
+	srv.Text(me, budi, desc)
+	srv.Location(me, budi, -7.7, 110.6)
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.waitSent(budi.ID, "ADU-2026-000001")
+	if !srv.Wait(wait, func() bool { return srv.Calls("sendPhoto") > 0 }) {
+		t.Fatal("post never tried")
+	}
+	h.stop()
+	if h.outboxOf(dir) != 1 {
+		t.Fatalf("the post to the unreachable group is not waiting in the outbox")
+	}
+
+	// The operator gives DPU-PR a new group.
+	const newDPU int64 = -1003
+	cfg := testConfig(true)
+	cfg.Offices[0].Chats[0] = telegram.MakeChat(newDPU)
+	h = mustStart(t, srv, dir, cfg)
+	post := h.waitSent(newDPU, "ADU-2026-000001")
+	srv.Reply(telegramtest.Group(newDPU, "DPU-PR baru"), sari, post.MessageID, "Sudah kami terima")
+	h.waitSent(budi.ID, "Sudah kami terima")
+}
+
+// outboxOf counts the outbox of a stopped bot's data dir.
+func (h *harness) outboxOf(dir string) int {
+	h.t.Helper()
+	st, _ := mustStore(h.t, dir)
+	defer st.Close()
+	n := 0
+	_ = st.View(func(tx *store.Tx) error { n = tx.OutboxLen(); return nil })
+	return n
+}
+
+// A basic group upgraded to a supergroup: the desk follows it to its new
+// id for posts, replies and commands, and remembers across restarts.
+func TestGroupMigration(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	const newCoord int64 = -100777
+	h := mustStart(t, srv, dir, testConfig(false))
+	srv.Migrate(coordID, newCoord, sari)
+	post := fileComplaint(t, h, newCoord)
+	super := telegramtest.Group(newCoord, "Koordinator Aduan")
+	srv.Reply(super, sari, post.MessageID, "Segera kami tangani")
+	h.waitSent(budi.ID, "Segera kami tangani")
+	srv.Reply(super, sari, post.MessageID, "/proses")
+	h.waitSent(newCoord, "status menjadi diproses")
+	h.stop()
+
+	// Without the service messages this time: the mapping is stored.
+	h = mustStart(t, srv, dir, testConfig(false))
+	srv.Text(super, sari, "/selesai ADU-2026-000001 beres")
+	h.waitSent(budi.ID, "telah diselesaikan")
+	for _, m := range srv.Sent(coordID) {
+		t.Errorf("message sent to the old group id: %q", m.Text)
+	}
+}
+
+// A group that migrates while a post waits: Telegram answers 400 with
+// migrate_to_chat_id, and the post goes to the new id.
+func TestMigrationFoundBySend(t *testing.T) {
+	srv := telegramtest.New(t)
+	const newCoord int64 = -100888
+	srv.SetMigrated(coordID, newCoord)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, newCoord)
+	srv.Reply(telegramtest.Group(newCoord, "Koordinator"), sari, post.MessageID, "/info")
+	h.waitSent(newCoord, "Riwayat")
+}
+
+// A reply to the bot's acknowledgement stays in the group, with one word
+// on how to answer the citizen; a reply to the complaint's post is sent.
+func TestReplyToAcknowledgementStaysInGroup(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	srv.Reply(coord, sari, post.MessageID, "/catatan warga ini sering lapor")
+	ack := h.waitSent(coordID, "Catatan disimpan")
+	srv.Reply(coord, sari, ack.MessageID, "ok, catat juga nomor rumahnya")
+	h.waitSent(coordID, "pesan internal")
+	n := len(srv.Sent(coordID))
+	srv.Reply(coord, sari, ack.MessageID, "siap")
+	srv.Reply(coord, sari, post.MessageID, "Terima kasih laporannya")
+	h.waitSent(budi.ID, "Terima kasih laporannya")
+	if got := len(srv.Sent(coordID)); got != n {
+		t.Errorf("the group was told again (%d messages, want %d)", got, n)
+	}
+	for _, m := range srv.Sent(budi.ID) {
+		if strings.Contains(m.Text, "nomor rumah") || strings.Contains(m.Text, "siap") || strings.Contains(m.Text, "sering lapor") {
+			t.Errorf("admins' internal words reached the citizen: %q", m.Text)
+		}
+	}
+}
+
+// A reply to a message of the bot that belongs to no complaint gets an
+// answer instead of silence; a reply to a fellow admin stays silent.
+func TestUnmatchedReplyToBotAnswered(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	srv.Text(coord, sari, "/bantuan")
+	help := h.waitSent(coordID, "/teruskan")
+	srv.ReplyToBot(coord, sari, help.MessageID, help.Text, "ini maksudnya bagaimana?")
+	h.waitSent(coordID, "tidak terkait dengan aduan")
+}
+
+// A later part of a split post that fails is sent on retry without the
+// first part going out again, and every part is linked.
+func TestSplitPostContinuesFromFailedPart(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.Fail(telegramtest.Failure{Method: "sendMessage", ChatID: coordID, Times: 2, Code: 502, Desc: "Bad Gateway"})
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	long := strings.Repeat("Jalan rusak parah sekali. ", 70)
+	h.startDraft("jalan")
+	srv.Text(me, budi, long)
+	h.waitSent(budi.ID, "Kirim lokasi")
+	srv.Location(me, budi, -7.7, 110.6)
+	h.waitSent(budi.ID, "Kirim foto")
+	srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima")
+	srv.Text(me, budi, "lanjut")
+	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	sent := h.waitCount(coordID, 2)
+	if n := srv.Calls("sendPhoto"); n != 1 {
+		t.Errorf("photo part sent %d times, want once", n)
+	}
+	srv.Reply(coord, sari, sent[1].MessageID, "Siap")
+	h.waitSent(budi.ID, "Balasan dari DPU-PR untuk ADU-2026-000001:\nSiap")
+}
