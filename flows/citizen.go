@@ -144,16 +144,13 @@ type step struct {
 	fresh bool
 	// from is the state the input arrived in.
 	from State
-	// cleared is set once a message removed the reply keyboard.
-	cleared bool
+	// clear asks the next question to remove the reply keyboard.
+	clear bool
 }
 
 // say sends a message to the citizen.
 func (s *step) say(m Message) {
 	m.To = s.conv.Chat
-	if m.Keyboard == KeyboardClear {
-		s.cleared = true
-	}
 	s.out = append(s.out, m)
 }
 
@@ -177,19 +174,16 @@ func (s *step) global() bool {
 	case s.word("batal") || (s.in.Kind == InputChoice && s.in.Choice == choiceCancel && s.conv.State == StateConfirm):
 		s.cancel()
 	case s.word("bantuan") || s.word("help"):
-		s.text(s.t.Help)
-		s.ask("")
+		s.ask(s.t.Help)
 	case s.word("status"):
-		s.status()
-		s.ask("")
+		s.ask(s.status())
 	case s.in.Kind == InputCommand && (s.in.Command == "start" || s.in.Command == "aduan" || s.in.Command == "menu"):
 		if s.conv.State != StateIdle {
 			s.ask(s.t.DraftInProgress)
 		} else if s.in.Command == "aduan" {
 			s.startDraft()
 		} else {
-			s.text(s.t.Greeting)
-			s.ask("")
+			s.ask(s.t.Greeting)
 		}
 	case s.in.Kind == InputCommand:
 		s.ask(s.t.UnknownCommand + " " + s.t.Help)
@@ -229,15 +223,14 @@ func (s *step) need() string {
 }
 
 func (s *step) cancel() {
+	s.clear = true
 	if s.conv.State == StateIdle {
-		s.say(Message{Text: s.t.NothingToCancel, Keyboard: KeyboardClear})
-		s.ask("")
+		s.ask(s.t.NothingToCancel)
 		return
 	}
 	s.conv.Draft = Draft{}
 	s.conv.State = StateIdle
-	s.say(Message{Text: s.t.Cancelled, Keyboard: KeyboardClear})
-	s.ask("")
+	s.ask(s.t.Cancelled)
 }
 
 func (s *step) startDraft() {
@@ -303,16 +296,17 @@ func (s *step) ask(note string) {
 	}
 }
 
-// offer asks a question with choices. A reply keyboard shown by the
-// location or photo step is removed first, since one message carries
-// either inline buttons or a reply keyboard change, not both.
+// offer asks a question with choices, in one message. After the location
+// or photo step (or a cancel) it also asks to remove the reply keyboard
+// those showed; a channel that cannot do both in one message renders the
+// choices as that keyboard's buttons instead.
 func (s *step) offer(text string, choices []Choice) {
-	if (s.from == StateLocation || s.from == StatePhoto) && !s.cleared {
-		s.say(Message{Text: s.t.Noted, Keyboard: KeyboardClear})
+	m := Message{Text: text, Choices: choices}
+	if s.clear || s.from == StateLocation || s.from == StatePhoto {
+		m.Keyboard = KeyboardClear
 	}
-	s.cleared = true
 	s.conv.Offered = choices
-	s.say(Message{Text: text, Choices: choices})
+	s.say(m)
 }
 
 // choice resolves the input against the offered choices: a pressed button,
@@ -371,11 +365,9 @@ func (s *step) idle() {
 		case choiceComplaint:
 			s.startDraft()
 		case choiceStatus:
-			s.status()
-			s.ask("")
+			s.ask(s.status())
 		case choiceHelp:
-			s.text(s.t.Help)
-			s.ask("")
+			s.ask(s.t.Help)
 		}
 		return
 	}
@@ -391,7 +383,8 @@ func (s *step) idle() {
 		return
 	}
 	if s.fresh {
-		s.text(s.t.Greeting)
+		s.ask(s.t.Greeting)
+		return
 	}
 	s.ask("")
 }
@@ -433,11 +426,10 @@ func (s *step) addToThread() bool {
 	return true
 }
 
-// status lists the citizen's complaints.
-func (s *step) status() {
+// status lists the citizen's complaints, as a note for the next question.
+func (s *step) status() string {
 	if len(s.env.Complaints) == 0 {
-		s.text(s.t.StatusNone)
-		return
+		return s.t.StatusNone
 	}
 	var b strings.Builder
 	b.WriteString(s.t.StatusHeader)
@@ -450,7 +442,7 @@ func (s *step) status() {
 		b.WriteString("\n")
 		b.WriteString(fill(s.t.StatusLine, "tiket", c.Ticket, "kategori", label, "status", string(c.Status), "dinas", s.cfg.OfficeName(c.Office)))
 	}
-	s.text(b.String())
+	return b.String()
 }
 
 // category expects one of the configured categories.

@@ -324,3 +324,28 @@ func TestTextsSet(t *testing.T) {
 		t.Errorf("TextKeys lists %d keys", n)
 	}
 }
+
+// Each step answers the citizen with one message, so the per-chat send
+// limit never makes a citizen wait for the next question.
+func TestOneMessagePerStep(t *testing.T) {
+	cfg := mustConfig(t)
+	steps := []Input{cmd("start", ""), choose(choiceComplaint), choose("cat:jalan"), txt("pendek"), txt(goodDesc),
+		point(1, 2), photo("aa"), photo("bb"), txt("lanjut"), choose(choiceEdit), choose(choiceEditLoc), txt("Jl. Pemuda 12"),
+		choose(choiceSend), txt("status"), txt("bantuan"), cmd("aduan", ""), txt("batal"), cmd("batal", ""), other(OtherSticker)}
+	conv := Conversation{Chat: citizen, State: StateIdle}
+	var stored []Complaint
+	for i, in := range steps {
+		out := Step(cfg, conv, in, Env{Now: now, NextTicket: TicketNumber("ADU", 2026, 1), Complaints: stored})
+		n := 0
+		for _, m := range out.Messages {
+			if m.To == citizen {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("step %d (%+v in %s) answered with %d messages, want 1", i, in, conv.State, n)
+		}
+		stored = append(stored, out.Complaints...)
+		conv = out.Conversation
+	}
+}

@@ -32,7 +32,6 @@ type Texts struct {
 	PhotoReceived       string
 	PhotoLimit          string
 	PhotoNeeded         string
-	Noted               string
 	Summary             string
 	ConfirmSend         string
 	ConfirmEdit         string
@@ -119,7 +118,6 @@ func DefaultTexts() Texts {
 		PhotoReceived:       "Foto diterima ({jumlah}). Kirim foto lain, atau ketik \"lanjut\".",
 		PhotoLimit:          "Paling banyak {maks} foto. Ketik \"lanjut\" untuk meneruskan.",
 		PhotoNeeded:         "Kategori ini memerlukan foto. Mohon kirim minimal satu foto.",
-		Noted:               "Baik, dicatat.",
 		Summary:             "Periksa aduan Anda:\n\nKategori: {kategori}\nUraian: {pesan}\nLokasi: {lokasi}\nFoto: {jumlah}\n\nKirim aduan ini?",
 		ConfirmSend:         "✅ Kirim",
 		ConfirmEdit:         "✏️ Ubah",
@@ -193,7 +191,7 @@ func (t *Texts) fields() map[string]*string {
 		"location_short": &t.LocationShort, "ask_photo": &t.AskPhoto,
 		"ask_photo_optional": &t.AskPhotoOptional, "skip_word": &t.SkipWord, "done_word": &t.DoneWord,
 		"photo_received": &t.PhotoReceived, "photo_limit": &t.PhotoLimit, "photo_needed": &t.PhotoNeeded,
-		"noted": &t.Noted, "summary": &t.Summary, "confirm_send": &t.ConfirmSend, "confirm_edit": &t.ConfirmEdit,
+		"summary": &t.Summary, "confirm_send": &t.ConfirmSend, "confirm_edit": &t.ConfirmEdit,
 		"confirm_cancel": &t.ConfirmCancel, "ask_edit": &t.AskEdit, "edit_category": &t.EditCategory,
 		"edit_description": &t.EditDescription, "edit_location": &t.EditLocation, "edit_photo": &t.EditPhoto,
 		"submitted": &t.Submitted, "cancelled": &t.Cancelled, "nothing_to_cancel": &t.NothingToCancel,

@@ -38,8 +38,7 @@ func TestAdminPhotoRefusedSendsText(t *testing.T) {
 	srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.pressKey(budi, "✅ Kirim")
 	post := h.waitSent(coordID, "ADU-2026-000001")
 	if post.Photo || !strings.Contains(post.Text, "Foto tidak dapat dikirim") || !strings.Contains(post.Text, "depan pasar") {
 		t.Errorf("post = %+v, want the text with a note about the photo", post)
@@ -65,8 +64,7 @@ func TestQueuedPostFollowsConfigChange(t *testing.T) {
 	srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.pressKey(budi, "✅ Kirim")
 	h.waitSent(budi.ID, "ADU-2026-000001")
 	if !srv.Wait(wait, func() bool { return srv.Calls("sendPhoto") > 0 }) {
 		t.Fatal("post never tried")
@@ -184,8 +182,7 @@ func TestSplitPostContinuesFromFailedPart(t *testing.T) {
 	srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.pressKey(budi, "✅ Kirim")
 	sent := h.waitCount(coordID, 2)
 	if n := srv.Calls("sendPhoto"); n != 1 {
 		t.Errorf("photo part sent %d times, want once", n)

@@ -100,9 +100,14 @@ func TestConvert(t *testing.T) {
 }
 
 func TestMarkup(t *testing.T) {
-	inline := markup(flows.Message{Choices: []flows.Choice{{ID: "a", Label: "A"}, {ID: "b", Label: "B"}}, Keyboard: flows.KeyboardClear})
+	inline := markup(flows.Message{Choices: []flows.Choice{{ID: "a", Label: "A"}, {ID: "b", Label: "B"}}})
 	if m, ok := inline.(*models.InlineKeyboardMarkup); !ok || len(m.InlineKeyboard) != 2 || m.InlineKeyboard[1][0].CallbackData != "b" {
 		t.Errorf("choices → %#v", inline)
+	}
+	// Choices that must also remove a reply keyboard replace it instead.
+	keys := markup(flows.Message{Choices: []flows.Choice{{ID: "a", Label: "✅ Kirim"}, {ID: "b", Label: "❌ Batal"}}, Keyboard: flows.KeyboardClear})
+	if m, ok := keys.(*models.ReplyKeyboardMarkup); !ok || len(m.Keyboard) != 2 || m.Keyboard[0][0].Text != "✅ Kirim" || m.Keyboard[0][0].RequestLocation {
+		t.Errorf("choices with clear → %#v", keys)
 	}
 	loc := markup(flows.Message{Keyboard: flows.KeyboardLocation, Quick: []string{"📍 Kirim lokasi", "lewati"}})
 	if m, ok := loc.(*models.ReplyKeyboardMarkup); !ok || !m.Keyboard[0][0].RequestLocation || m.Keyboard[1][0].RequestLocation || !m.OneTimeKeyboard {

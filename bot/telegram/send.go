@@ -339,8 +339,18 @@ func replyParams(id string) *models.ReplyParameters {
 	return &models.ReplyParameters{MessageID: n, AllowSendingWithoutReply: true}
 }
 
-// markup renders a message's choices or keyboard change.
+// markup renders a message's choices or keyboard change. A message
+// carries inline buttons or a reply keyboard change, not both: choices
+// that must also remove a reply keyboard become that keyboard's buttons
+// (pressing one sends its label, which flows takes as the choice).
 func markup(m flows.Message) models.ReplyMarkup {
+	if len(m.Choices) > 0 && m.Keyboard == flows.KeyboardClear {
+		rows := make([][]models.KeyboardButton, len(m.Choices))
+		for i, c := range m.Choices {
+			rows[i] = []models.KeyboardButton{{Text: c.Label}}
+		}
+		return &models.ReplyKeyboardMarkup{Keyboard: rows, ResizeKeyboard: true, OneTimeKeyboard: true}
+	}
 	if len(m.Choices) > 0 {
 		rows := make([][]models.InlineKeyboardButton, len(m.Choices))
 		for i, c := range m.Choices {

@@ -183,6 +183,41 @@ func (h *harness) lastWithButton(chatID int64, data string) telegramtest.Sent {
 	return found
 }
 
+// withKey waits for the newest message to a chat with a reply keyboard
+// button labelled label.
+func (h *harness) withKey(chatID int64, label string) telegramtest.Sent {
+	h.t.Helper()
+	var found telegramtest.Sent
+	ok := h.srv.Wait(wait, func() bool {
+		sent := h.srv.Sent(chatID)
+		for i := len(sent) - 1; i >= 0; i-- {
+			if m := sent[i].Markup; m != nil {
+				for _, row := range m.Keyboard {
+					for _, b := range row {
+						if b.Text == label {
+							found = sent[i]
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	})
+	if !ok {
+		h.t.Fatalf("chat %d has no message with key %q", chatID, label)
+	}
+	return found
+}
+
+// pressKey waits for a reply keyboard button and presses it: the client
+// sends its label as text.
+func (h *harness) pressKey(u telegramtest.User, label string) {
+	h.t.Helper()
+	h.withKey(u.ID, label)
+	h.srv.Text(telegramtest.Private(u), u, label)
+}
+
 // startDraft has the citizen start a complaint in a category.
 func (h *harness) startDraft(category string) {
 	h.t.Helper()
@@ -234,11 +269,13 @@ func fileComplaint(t *testing.T, h *harness, adminChat int64) telegramtest.Sent 
 	srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima (1)")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
+	// One message: the summary, its choices replacing the photo step's
+	// keyboard.
+	summary := h.withKey(budi.ID, "✅ Kirim")
 	if !strings.Contains(summary.Text, desc) {
 		t.Errorf("summary %q lacks the description as typed", summary.Text)
 	}
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	srv.Text(me, budi, "✅ Kirim")
 	h.waitSent(budi.ID, "ADU-2026-000001")
 	return h.waitSent(adminChat, "ADU-2026-000001")
 }
@@ -467,7 +504,7 @@ func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
 		t.Fatalf("redelivered update not confirmed")
 	}
 	srv.Text(me, budi, "lanjut")
-	h.lastWithButton(budi.ID, "ok:kirim")
+	h.withKey(budi.ID, "✅ Kirim")
 	n := 0
 	for _, m := range srv.Sent(budi.ID) {
 		if strings.Contains(m.Text, "Foto diterima") {
@@ -492,8 +529,7 @@ func TestLongPostSplitsCaption(t *testing.T) {
 	srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.pressKey(budi, "✅ Kirim")
 	sent := h.waitCount(coordID, 2)
 	if !sent[0].Photo || !strings.Contains(sent[0].Text, "ADU-2026-000001") {
 		t.Errorf("first part is not the photo with the ticket: %+v", sent[0])
@@ -539,8 +575,7 @@ func TestAlbumAndPhotoReplies(t *testing.T) {
 	srv.Photo(me, budi, jpegOf(12), "")
 	h.waitSent(budi.ID, "Foto diterima (2)")
 	srv.Text(me, budi, "lanjut")
-	summary := h.lastWithButton(budi.ID, "ok:kirim")
-	srv.Press(me, budi, summary.MessageID, "ok:kirim")
+	h.pressKey(budi, "✅ Kirim")
 	album := h.waitCount(coordID, 2)
 	if album[0].Method != "sendMediaGroup" || album[1].Method != "sendMediaGroup" {
 		t.Fatalf("two photos not sent as one album: %s, %s", album[0].Method, album[1].Method)
