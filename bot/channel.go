@@ -123,8 +123,11 @@ type Inbound struct {
 	// ReplyText is its text or caption as the platform quoted it.
 	ReplyToBot bool
 	ReplyText  string
-	// RawText is the text or caption as typed, commands included.
+	// RawText is the text or caption as typed, commands included; for an
+	// edit, the new text.
 	RawText string
+	// Edited is set when this is an edit of an earlier message (MessageID).
+	Edited bool
 	// Input is the message as a citizen's input.
 	Input flows.Input
 	// MovedTo is set on a platform's notice that this chat now has a new

@@ -275,6 +275,9 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 		Chat: chat, UserID: in.UserID, UserName: in.Input.Name, MessageID: in.MessageID,
 		Text: in.RawText, Photos: in.Input.Photos, ReplyToBot: in.ReplyToBot,
 	}
+	if in.Edited {
+		return d.adminEdit(tx, ain, now)
+	}
 	var link store.Link
 	linked := false
 	if in.ReplyToID != "" {
@@ -303,7 +306,26 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 			return out, err
 		}
 	}
+	if out.Relayed && cp != nil && in.MessageID != "" {
+		if err := tx.LinkReply(in.Chat, in.MessageID, cp.Ticket); err != nil {
+			return out, err
+		}
+	}
 	return out, nil
+}
+
+// adminEdit passes on an admin's edit of a reply that reached a citizen;
+// an edit of anything else changes nothing.
+func (d *Desk) adminEdit(tx *store.Tx, ain flows.AdminInput, now time.Time) (flows.Outcome, error) {
+	ticket := tx.RelayedReply(ain.Chat, ain.MessageID)
+	if ticket == "" {
+		return flows.Outcome{}, nil
+	}
+	cp, err := tx.Complaint(ticket)
+	if err != nil {
+		return flows.Outcome{}, err
+	}
+	return flows.AdminCorrection(d.cfg, ain, cp, now), nil
 }
 
 // unrecordedPost finds the complaint of one of the bot's messages that has

@@ -185,11 +185,12 @@ type admin struct {
 	cp      *Complaint
 	changed bool
 	noticed bool
+	relayed bool
 	out     []Message
 }
 
 func (a *admin) outcome() Outcome {
-	o := Outcome{Messages: a.out, Noticed: a.noticed}
+	o := Outcome{Messages: a.out, Noticed: a.noticed, Relayed: a.relayed}
 	if a.changed {
 		o.Complaints = []Complaint{*a.cp}
 	}
@@ -234,11 +235,29 @@ func (a *admin) relay() {
 		return
 	}
 	a.entry(EntryReply, text, a.in.Photos)
+	a.relayed = true
 	shown := text
 	if a.cfg.ShowAdminName && a.in.UserName != "" {
 		shown += "\n— " + a.in.UserName
 	}
 	a.toCitizen(fill(a.t.CitizenReply, "dinas", a.officeName(), "tiket", a.cp.Ticket, "pesan", shown), a.in.Photos)
+}
+
+// AdminCorrection passes an admin's edit of a reply that was relayed to
+// the citizen, as a correction. cp is the complaint the reply went to.
+func AdminCorrection(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
+	text := strings.TrimSpace(in.Text)
+	if cp == nil || text == "" {
+		return Outcome{}
+	}
+	c := cloneComplaint(*cp)
+	a := &admin{cfg: cfg, t: &cfg.Texts, in: in, now: now, cp: &c}
+	a.entry(EntryReply, "Koreksi: "+text, nil)
+	if cfg.ShowAdminName && in.UserName != "" {
+		text += "\n— " + in.UserName
+	}
+	a.toCitizen(fill(a.t.CitizenCorrection, "dinas", a.officeName(), "tiket", c.Ticket, "pesan", text), nil)
+	return a.outcome()
 }
 
 // setStatus moves the complaint to a new status and tells the citizen.

@@ -161,3 +161,25 @@ func TestCitizenMessageToThread(t *testing.T) {
 		t.Errorf("message added to a closed complaint")
 	}
 }
+
+// A short reply such as "2" is a menu choice only right after the menu;
+// otherwise a citizen with an open complaint adds it to the thread.
+func TestShortReplyAfterThreadJoinsThread(t *testing.T) {
+	cfg := mustConfig(t)
+	_, stored := run(t, cfg, cmd("aduan", ""), choose("cat:jalan"), txt(goodDesc), point(1, 2), photo("aa"), txt("lanjut"), choose(choiceSend))
+	env := Env{Now: now, Complaints: []Complaint{stored["ADU-2026-000001"]}}
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{"ADU-2026-000001"}, Updated: now}
+	out := Step(cfg, conv, cmd("start", ""), env) // the menu is offered
+	out = Step(cfg, out.Conversation, txt("Lubangnya makin lebar"), env)
+	env.Complaints = out.Complaints
+	out = Step(cfg, out.Conversation, txt("2"), env)
+	if len(out.Complaints) != 1 || out.Complaints[0].Thread[len(out.Complaints[0].Thread)-1].Text != "2" {
+		t.Errorf("\"2\" after a follow-up was not added to the thread: %+v", out.Messages)
+	}
+	// Right after the menu, it is the menu's second choice.
+	out = Step(cfg, out.Conversation, cmd("menu", ""), env)
+	out = Step(cfg, out.Conversation, txt("2"), env)
+	if len(out.Complaints) != 0 || !strings.Contains(out.Messages[0].Text, "Aduan Anda:") {
+		t.Errorf("\"2\" right after the menu was not the status choice: %+v", out.Messages)
+	}
+}

@@ -93,6 +93,9 @@ type Outcome struct {
 	// Noticed says the admins were told that their reply to an internal
 	// message stayed in the group; they are told once per message.
 	Noticed bool
+	// Relayed says the admin's message went to the citizen, so an edit of
+	// it is passed on as a correction.
+	Relayed bool
 }
 
 // Step runs one citizen input through the conversation. It never fails: a
@@ -423,6 +426,9 @@ func (s *step) addToThread() bool {
 		s.out = append(s.out, Message{To: to, Text: fill(s.t.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", text), Photos: s.in.Photos, Ticket: cp.Ticket, Relay: true, Thread: true})
 	}
 	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
+	// The menu is no longer the last question: a "2" now is more words
+	// for the admins, not the menu's second choice.
+	s.conv.Offered = nil
 	return true
 }
 

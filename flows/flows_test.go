@@ -349,3 +349,24 @@ func TestOneMessagePerStep(t *testing.T) {
 		conv = out.Conversation
 	}
 }
+
+// Every text named in the placeholder rules exists, and the defaults
+// keep the rules.
+func TestRequiredPlaceholders(t *testing.T) {
+	texts := DefaultTexts()
+	fields := texts.fields()
+	for k := range required {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("required names unknown text %q", k)
+		}
+	}
+	if err := texts.validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if err := texts.Set("submitted", "Terima kasih, aduan Anda tercatat."); err != nil {
+		t.Fatal(err)
+	}
+	if err := texts.validate(); err == nil || !strings.Contains(err.Error(), "texts.submitted: must contain {tiket}") {
+		t.Errorf("submitted without {tiket}: %v", err)
+	}
+}

@@ -90,6 +90,7 @@ type Texts struct {
 	CitizenResolved   string
 	CitizenRejected   string
 	CitizenForwarded  string
+	CitizenCorrection string
 }
 
 // DefaultTexts returns the Indonesian texts aduan ships with.
@@ -176,6 +177,7 @@ func DefaultTexts() Texts {
 		CitizenResolved:   "Aduan {tiket} telah diselesaikan oleh {dinas}.{catatan}\nTerima kasih atas laporan Anda.",
 		CitizenRejected:   "Aduan {tiket} tidak dapat ditindaklanjuti oleh {dinas}.\nAlasan: {pesan}",
 		CitizenForwarded:  "Aduan {tiket} dialihkan ke {dinas} yang berwenang.",
+		CitizenCorrection: "Koreksi dari {dinas} untuk {tiket}:\n{pesan}",
 	}
 }
 
@@ -212,7 +214,7 @@ func (t *Texts) fields() map[string]*string {
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
-		"citizen_forwarded": &t.CitizenForwarded,
+		"citizen_forwarded": &t.CitizenForwarded, "citizen_correction": &t.CitizenCorrection,
 	}
 }
 
@@ -237,10 +239,31 @@ func TextKeys() []string {
 	return keys
 }
 
+// required are the placeholders a text cannot do without: a citizen who
+// is not told the ticket number cannot ask about it, an answer without
+// the admin's words is no answer.
+var required = map[string][]string{
+	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"},
+	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
+	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
+	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},
+	"admin_info": {"tiket", "riwayat"}, "admin_status_set": {"tiket", "status"}, "admin_unknown_ticket": {"tiket"},
+	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "summary": {"pesan"},
+	"ask_description": {"min", "maks"}, "description_short": {"min"}, "description_long": {"maks"}, "photo_limit": {"maks"},
+}
+
 func (t *Texts) validate() error {
-	for k, f := range t.fields() {
+	fields := t.fields()
+	for _, k := range TextKeys() {
+		f := fields[k]
 		if strings.TrimSpace(*f) == "" {
 			return fmt.Errorf("texts.%s: must not be empty", k)
+		}
+		for _, p := range required[k] {
+			if !strings.Contains(*f, "{"+p+"}") {
+				def := DefaultTexts()
+				return fmt.Errorf("texts.%s: must contain {%s} (the default: %q)", k, p, *def.fields()[k])
+			}
 		}
 	}
 	return nil

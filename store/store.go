@@ -261,6 +261,22 @@ func (t *Tx) PostLink(chat flows.Chat, msgID string) (l Link, ok bool, err error
 	return l, ok, err
 }
 
+func replyKey(chat flows.Chat, msgID string) []byte {
+	return []byte("reply|" + chat.String() + "|" + msgID)
+}
+
+// LinkReply remembers that an admin's message was relayed to the citizen
+// of a complaint, so an edit of it can follow as a correction.
+func (t *Tx) LinkReply(chat flows.Chat, msgID, ticket string) error {
+	return t.tx.Bucket(bucketPosts).Put(replyKey(chat, msgID), []byte(ticket))
+}
+
+// RelayedReply returns the complaint an admin's message was relayed to,
+// or "".
+func (t *Tx) RelayedReply(chat flows.Chat, msgID string) string {
+	return string(t.tx.Bucket(bucketPosts).Get(replyKey(chat, msgID)))
+}
+
 // ThreadPost returns the message a complaint's thread hangs under in a
 // chat, or "".
 func (t *Tx) ThreadPost(ticket string, chat flows.Chat) string {

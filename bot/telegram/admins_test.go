@@ -190,3 +190,25 @@ func TestSplitPostContinuesFromFailedPart(t *testing.T) {
 	srv.Reply(coord, sari, sent[1].MessageID, "Siap")
 	h.waitSent(budi.ID, "Balasan dari DPU-PR untuk ADU-2026-000001:\nSiap")
 }
+
+// An admin who edits a reply that went to the citizen has the correction
+// sent too; an edit of anything else changes nothing.
+func TestEditedReplyRelayedAsCorrection(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	reply := srv.MessageID(srv.Reply(coord, sari, post.MessageID, "Besok kami tambal"))
+	h.waitSent(budi.ID, "Besok kami tambal")
+	chatter := srv.MessageID(srv.Text(coord, sari, "rapat jam 2"))
+	srv.EditText(coord, sari, chatter, "rapat jam 3")
+	srv.EditText(coord, sari, reply, "Lusa kami tambal")
+	got := h.waitSent(budi.ID, "Koreksi dari DPU-PR untuk ADU-2026-000001:\nLusa kami tambal")
+	for _, m := range srv.Sent(budi.ID) {
+		if strings.Contains(m.Text, "rapat") {
+			t.Errorf("an edit of admins' chatter reached the citizen: %q", m.Text)
+		}
+	}
+	if c := h.complaint("ADU-2026-000001"); !strings.Contains(c.Thread[len(c.Thread)-1].Text, "Lusa") {
+		t.Errorf("correction not in the thread: %+v (sent %q)", c.Thread, got.Text)
+	}
+}

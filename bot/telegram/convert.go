@@ -69,7 +69,8 @@ func convert(u *models.Update, me models.User) (c converted, ok bool) {
 		c, ok = convertMessage(u.EditedMessage, me)
 		c.file = nil
 		c.in.Input = flows.Input{Kind: flows.InputOther, Other: flows.OtherEdited, Name: c.in.Input.Name}
-		c.in.RawText = ""
+		c.in.RawText = u.EditedMessage.Text + u.EditedMessage.Caption
+		c.in.Edited = true
 		c.in.ReplyToID, c.in.ReplyToBot, c.in.ReplyText = "", false, ""
 		c.in.MovedTo = flows.Chat{}
 	case u.CallbackQuery != nil:

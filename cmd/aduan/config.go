@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,7 +136,21 @@ func loadConfig(path string) (*appConfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	return fc.check()
+	ac, err := fc.check()
+	if err != nil {
+		return nil, err
+	}
+	// A relative data_dir is read from the config file's folder, so a start
+	// from another working directory never opens an empty database (and
+	// ticket numbers that start again at 000001).
+	if !filepath.IsAbs(ac.DataDir) {
+		dir, err := filepath.Abs(filepath.Dir(path))
+		if err != nil {
+			return nil, fmt.Errorf("data_dir: %w", err)
+		}
+		ac.DataDir = filepath.Join(dir, ac.DataDir)
+	}
+	return ac, nil
 }
 
 // check turns the file's values into the running config, or an error that

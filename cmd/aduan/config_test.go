@@ -47,7 +47,8 @@ func TestShippedConfig(t *testing.T) {
 	if f.Coordinator != "diskominfo" || len(f.Categories) < 6 || f.TicketPrefix != "ADU" {
 		t.Errorf("shipped config: coordinator %q, %d categories, prefix %q", f.Coordinator, len(f.Categories), f.TicketPrefix)
 	}
-	if cfg.DataDir != "./data" || cfg.Telegram.APIURL != "https://api.telegram.org" || cfg.Location.String() != "Asia/Jakarta" {
+	root, _ := filepath.Abs("../..")
+	if cfg.DataDir != filepath.Join(root, "data") || cfg.Telegram.APIURL != "https://api.telegram.org" || cfg.Location.String() != "Asia/Jakarta" {
 		t.Errorf("defaults: data_dir %q, api_url %q, tz %s", cfg.DataDir, cfg.Telegram.APIURL, cfg.Location)
 	}
 	if !strings.Contains(f.Texts.Submitted, "1×24 jam") {
@@ -87,6 +88,20 @@ func TestEnvironmentOverrides(t *testing.T) {
 	}
 }
 
+// A relative data_dir is the config file's folder's, wherever aduan is
+// started from.
+func TestRelativeDataDirFollowsConfigFile(t *testing.T) {
+	path := mustWrite(t, shipped(t))
+	t.Chdir(t.TempDir())
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(filepath.Dir(path), "data"); cfg.DataDir != want {
+		t.Errorf("data_dir = %q, want %q", cfg.DataDir, want)
+	}
+}
+
 func TestBadConfigNamesTheKey(t *testing.T) {
 	replace := func(old, new string) func(string) string {
 		return func(c string) string { return strings.Replace(c, old, new, 1) }
@@ -111,6 +126,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"unknown text", replace("\ntexts:\n", "\ntexts:\n  salam: halo\n"), nil, "texts.salam"},
 		{"unknown office", replace("office: dpupr", "office: pupr"), nil, "categories[0].office"},
 		{"bad yaml", func(string) string { return "offices: [\n" }, nil, "config.yaml"},
+		{"text without its ticket", replace("\ntexts:\n", "\ntexts:\n  citizen_reply: \"Ada balasan: {pesan}\"\n"), nil, "texts.citizen_reply: must contain {tiket}"},
 		{"bad poll timeout", nil, map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
 	}
 	for _, tt := range tests {

@@ -938,3 +938,24 @@ func (s *Server) botMessage(chat Chat, id int, text string) map[string]any {
 		"chat": map[string]any{"id": chat.ID, "type": chat.Type},
 		"from": map[string]any{"id": BotID, "is_bot": true, "first_name": "Aduan", "username": BotUsername}}
 }
+
+// MessageID returns the message_id of the message an update carried.
+func (s *Server) MessageID(update int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{"message", "edited_message"} {
+		if m, ok := s.history[update][k].(map[string]any); ok {
+			id, _ := m["message_id"].(int)
+			return id
+		}
+	}
+	return 0
+}
+
+// EditText sends an edited_message update: the user changed the text of
+// their message messageID.
+func (s *Server) EditText(chat Chat, from User, messageID int, text string) int64 {
+	m := s.message(chat, from, map[string]any{"text": text, "edit_date": time.Now().Unix()})
+	m["message_id"] = messageID
+	return s.Update(map[string]any{"edited_message": m})
+}
