@@ -43,6 +43,8 @@ type Desk struct {
 	// moved maps a chat that got a new id (a migrated group) to the new
 	// one; it mirrors the store and is as small as the number of moves.
 	moved map[flows.Chat]flows.Chat
+	// dueWake wakes the schedule when something new was scheduled.
+	dueWake chan struct{}
 }
 
 // metaMoved starts the store keys of chat moves: metaMoved + old chat →
@@ -67,7 +69,7 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 		opt.MinBackoff = time.Second
 	}
 	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{},
-		moved: map[flows.Chat]flows.Chat{}}
+		moved: map[flows.Chat]flows.Chat{}, dueWake: make(chan struct{}, 1)}
 	err := st.View(func(tx *store.Tx) error {
 		for old, to := range tx.MetaWithPrefix(metaMoved) {
 			channel, id, _ := strings.Cut(old, ":")
@@ -144,12 +146,7 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received) err
 		if err != nil {
 			return err
 		}
-		for _, c := range out.Complaints {
-			if err := tx.PutComplaint(c); err != nil {
-				return err
-			}
-		}
-		if err := tx.Enqueue(out.Messages...); err != nil {
+		if err := d.apply(tx, out); err != nil {
 			return err
 		}
 		result = out
@@ -165,9 +162,108 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received) err
 	for _, c := range result.Complaints {
 		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", in.Chat.String(), "user", in.UserID)
 	}
-	for _, m := range result.Messages {
+	d.woken(result)
+	return nil
+}
+
+// apply stores what flows decided: complaints, messages, schedule.
+func (d *Desk) apply(tx *store.Tx, out flows.Outcome) error {
+	for _, c := range out.Complaints {
+		if err := tx.PutComplaint(c); err != nil {
+			return err
+		}
+	}
+	for _, due := range out.Due {
+		if err := tx.AddDue(due); err != nil {
+			return err
+		}
+	}
+	return tx.Enqueue(out.Messages...)
+}
+
+// woken wakes, after commit, whoever has new work from an outcome.
+func (d *Desk) woken(out flows.Outcome) {
+	for _, m := range out.Messages {
 		d.wake(m.To.Channel)
 	}
+	if len(out.Due) > 0 {
+		select {
+		case d.dueWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// maxDuePerRound bounds one transaction of the schedule.
+const maxDuePerRound = 100
+
+// dueLoop comes back to scheduled complaints when their time comes; what
+// fell due while the desk was down is done once, at start.
+func (d *Desk) dueLoop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := time.Hour
+		var next time.Time
+		var has bool
+		err := d.store.View(func(tx *store.Tx) error {
+			next, has = tx.NextDue()
+			return nil
+		})
+		switch {
+		case err != nil:
+			d.log.Error("read schedule", "err", err)
+			wait = time.Minute
+		case has:
+			wait = next.Sub(d.now())
+		}
+		if wait <= 0 {
+			if err := d.runDue(ctx); err != nil {
+				d.log.Error("scheduled work failed, will retry", "err", err)
+				wait = 5 * time.Second
+			} else {
+				continue
+			}
+		}
+		timer.Reset(min(wait, time.Hour))
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.dueWake:
+		case <-timer.C:
+		}
+	}
+}
+
+// runDue does one round of scheduled work in one transaction.
+func (d *Desk) runDue(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := d.now()
+	var all flows.Outcome
+	err := d.store.Update(func(tx *store.Tx) error {
+		all = flows.Outcome{}
+		for _, due := range tx.DueBy(now, maxDuePerRound) {
+			if err := tx.DoneDue(due); err != nil {
+				return err
+			}
+			cp, err := tx.Complaint(due.Ticket)
+			if err != nil {
+				return err
+			}
+			out := flows.FlushFollowUps(d.cfg, cp, now)
+			if err := d.apply(tx, out); err != nil {
+				return err
+			}
+			all.Messages = append(all.Messages, out.Messages...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.woken(all)
 	return nil
 }
 

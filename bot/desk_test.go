@@ -85,7 +85,7 @@ func benchConfig() *flows.Config {
 		CoordinatorChats: []flows.Chat{{Channel: "fake", ID: "-1"}},
 		Offices:          []flows.Office{{ID: "kominfo", Name: "Diskominfo"}, {ID: "disdik", Name: "Disdik"}},
 		Categories:       []flows.Category{{ID: "sekolah", Label: "Sekolah", Office: "disdik"}},
-		DescriptionMin:   10, DescriptionMax: 2000, MaxPhotos: 5, Texts: flows.DefaultTexts(),
+		DescriptionMin:   10, DescriptionMax: 2000, MaxPhotos: 5, ThreadLimit: 100, Texts: flows.DefaultTexts(),
 	}
 }
 

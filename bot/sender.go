@@ -86,7 +86,7 @@ func (d *Desk) Run(ctx context.Context) error {
 		runs = append(runs, ib.run)
 	}
 	d.mu.Unlock()
-	runs = append(runs, d.pruneLoop)
+	runs = append(runs, d.pruneLoop, d.dueLoop)
 	var wg sync.WaitGroup
 	for _, run := range runs {
 		wg.Add(1)

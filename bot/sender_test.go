@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,5 +184,55 @@ func waitUntil(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		<-time.After(5 * time.Millisecond)
+	}
+}
+
+// Follow-ups that come in a burst reach the admins as one post when the
+// interval has passed; the schedule lives in the store, so a restart
+// does not lose it.
+func TestFollowUpsPostedTogether(t *testing.T) {
+	ch := newFake()
+	var clock atomic.Int64
+	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	clock.Store(start.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	st, err := store.Open(filepath.Join(t.TempDir(), "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := benchConfig()
+	cfg.FollowUpInterval = 5 * time.Minute
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d := New(st, cfg, Options{Location: time.UTC, Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d.AddChannel(ch)
+	runDesk(t, d)
+	for i, in := range conversation {
+		if err := d.Handle(context.Background(), Inbound{Key: fmt.Sprint("c", i), Chat: citizen77, Private: true, Input: in}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch.waitCount(t, 8)
+	for i, text := range []string{"Hujan lagi", "Kelas 3 tidak bisa dipakai", "Mohon segera"} {
+		clock.Add(int64(time.Minute))
+		if err := d.Handle(context.Background(), Inbound{Key: fmt.Sprint("f", i), Chat: citizen77, Private: true, Input: flows.Input{Kind: flows.InputText, Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch.waitCount(t, 8+3+1) // three acknowledgements, the first follow-up at once
+	if got := ch.texts("-1"); len(got) != 2 || !strings.Contains(got[1], "Hujan lagi") {
+		t.Fatalf("admins got %q, want the post and the first follow-up", got)
+	}
+	clock.Add(int64(3 * time.Minute)) // five minutes after the first follow-up
+	select {
+	case d.dueWake <- struct{}{}:
+	default:
+	}
+	ch.waitCount(t, 13)
+	got := ch.texts("-1")
+	if len(got) != 3 || !strings.Contains(got[2], "Kelas 3 tidak bisa dipakai") || !strings.Contains(got[2], "Mohon segera") {
+		t.Errorf("admins got %q, want the other two merged in one post", got)
 	}
 }

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -317,25 +318,38 @@ func (a *admin) forward(arg string) {
 	}
 }
 
-// info posts the whole complaint with its thread.
+// infoBudget is about how many characters of thread /info shows: with the
+// complaint itself, one or two messages.
+const infoBudget = 5000
+
+// info posts the complaint with its thread, the newest entries first to
+// be kept when the thread is long.
 func (a *admin) info() {
 	c := a.cp
-	var b strings.Builder
-	for _, e := range c.Thread {
-		b.WriteString("• " + e.At.Format("02-01-2006 15:04") + " [" + string(e.Kind) + "]")
+	var lines []string
+	used := 0
+	for i := len(c.Thread) - 1; i >= 0; i-- {
+		e := c.Thread[i]
+		line := "• " + e.At.Format("02-01-2006 15:04") + " [" + string(e.Kind) + "]"
 		if e.Author != "" {
-			b.WriteString(" " + e.Author)
+			line += " " + e.Author
 		}
-		b.WriteString(": " + e.Text)
+		line += ": " + e.Text
 		if len(e.Photos) > 0 {
-			b.WriteString(" (" + strconv.Itoa(len(e.Photos)) + " foto)")
+			line += " (" + strconv.Itoa(len(e.Photos)) + " foto)"
 		}
-		b.WriteString("\n")
+		if used += runeLen(line) + 1; used > infoBudget && len(lines) > 0 {
+			lines = append(lines, fill(a.t.InfoOmitted, "jumlah", strconv.Itoa(i+1)))
+			break
+		}
+		lines = append(lines, line)
 	}
-	if b.Len() == 0 {
-		b.WriteString("-")
+	slices.Reverse(lines)
+	history := strings.Join(lines, "\n")
+	if history == "" {
+		history = "-"
 	}
-	text := fill(a.t.AdminInfo, append(postVars(a.cfg, c), "waktu", c.Created.Format("02-01-2006 15:04"), "riwayat", strings.TrimSpace(b.String()))...)
+	text := fill(a.t.AdminInfo, append(postVars(a.cfg, c), "waktu", c.Created.Format("02-01-2006 15:04"), "riwayat", history)...)
 	a.ack(text, c.Ticket)
 }
 

@@ -1,8 +1,12 @@
 package flows
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mustComplaint(t *testing.T, status Status) *Complaint {
@@ -181,5 +185,89 @@ func TestShortReplyAfterThreadJoinsThread(t *testing.T) {
 	out = Step(cfg, out.Conversation, txt("2"), env)
 	if len(out.Complaints) != 0 || !strings.Contains(out.Messages[0].Text, "Aduan Anda:") {
 		t.Errorf("\"2\" right after the menu was not the status choice: %+v", out.Messages)
+	}
+}
+
+// Follow-ups that come while an earlier one was posted a moment ago wait,
+// and go out together in one post when the interval has passed.
+func TestFollowUpsMergedAndPaced(t *testing.T) {
+	cfg := mustConfig(t)
+	cfg.FollowUpInterval = 5 * time.Minute
+	_, stored := run(t, cfg, cmd("aduan", ""), choose("cat:jalan"), txt(goodDesc), point(1, 2), photo("aa"), txt("lanjut"), choose(choiceSend))
+	cp := stored["ADU-2026-000001"]
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{cp.Ticket}, Updated: now}
+	posts := func(out Outcome) []Message {
+		var ps []Message
+		for _, m := range out.Messages {
+			if m.To != citizen {
+				ps = append(ps, m)
+			}
+		}
+		return ps
+	}
+	step := func(at time.Time, in Input) Outcome {
+		t.Helper()
+		out := Step(cfg, conv, in, Env{Now: at, Complaints: []Complaint{cp}})
+		conv = out.Conversation
+		if len(out.Complaints) == 1 {
+			cp = out.Complaints[0]
+		}
+		return out
+	}
+	if out := step(now, txt("Sudah seminggu")); len(posts(out)) != 1 || len(out.Due) != 0 {
+		t.Fatalf("first follow-up: %d posts, due %v; want it posted at once", len(posts(out)), out.Due)
+	}
+	out := step(now.Add(time.Minute), txt("Tadi ada motor jatuh"))
+	if len(posts(out)) != 0 || len(out.Due) != 1 || !out.Due[0].At.Equal(now.Add(5*time.Minute)) {
+		t.Fatalf("second follow-up: %d posts, due %v; want it held until the interval ends", len(posts(out)), out.Due)
+	}
+	step(now.Add(2*time.Minute), photo("cc"))
+	if got := FlushFollowUps(cfg, &cp, now.Add(3*time.Minute)); len(got.Messages) != 0 || len(got.Due) != 1 {
+		t.Errorf("flushed before the interval: %+v", got)
+	}
+	got := FlushFollowUps(cfg, &cp, now.Add(5*time.Minute))
+	ps := posts(got)
+	if len(ps) != 1 || !strings.Contains(ps[0].Text, "Tadi ada motor jatuh") || strings.Contains(ps[0].Text, "Sudah seminggu") || len(ps[0].Photos) != 1 || !ps[0].Relay || !ps[0].Thread {
+		t.Fatalf("merged post = %+v", ps)
+	}
+	if c := got.Complaints[0]; c.Pending != 0 || !c.FollowUpAt.Equal(now.Add(5*time.Minute)) {
+		t.Errorf("after the flush: pending %d, posted at %s", c.Pending, c.FollowUpAt)
+	}
+	if again := FlushFollowUps(cfg, &got.Complaints[0], now.Add(time.Hour)); len(again.Messages) != 0 {
+		t.Errorf("flushed twice: %+v", again.Messages)
+	}
+}
+
+// A thread past its limit takes no more from the citizen, who is asked to
+// wait; nothing stored is lost.
+func TestThreadLimit(t *testing.T) {
+	cfg := mustConfig(t)
+	cfg.ThreadLimit = 10
+	cp := *mustComplaint(t, StatusNew)
+	for i := range 10 {
+		cp.Thread = append(cp.Thread, Entry{At: now, Kind: EntryCitizen, Text: strconv.Itoa(i)})
+	}
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{cp.Ticket}, Updated: now}
+	out := Step(cfg, conv, txt("halo lagi"), Env{Now: now, Complaints: []Complaint{cp}})
+	if len(out.Complaints) != 0 || len(out.Messages) != 1 || !strings.Contains(out.Messages[0].Text, "Mohon tunggu") {
+		t.Errorf("full thread: %+v", out)
+	}
+}
+
+// /info on a long thread shows the newest entries within two messages and
+// says how many it left out.
+func TestInfoOnLongThread(t *testing.T) {
+	cfg := mustConfig(t)
+	cp := mustComplaint(t, StatusInProgress)
+	for i := range 400 {
+		cp.Thread = append(cp.Thread, Entry{At: now, Kind: EntryCitizen, Author: "Budi", Text: fmt.Sprintf("pesan nomor %d %s", i, strings.Repeat("x", 40))})
+	}
+	out := Admin(cfg, AdminInput{Chat: dpuChat, UserID: "9", Text: "/info " + cp.Ticket}, cp, now)
+	text := out.Messages[0].Text
+	if n := runeLen(text); n > 2*4096 {
+		t.Errorf("/info is %d characters, more than two messages", n)
+	}
+	if !strings.Contains(text, "pesan nomor 399") || strings.Contains(text, "pesan nomor 0 ") || !regexp.MustCompile(`… \d+ entri lebih lama`).MatchString(text) {
+		t.Errorf("/info does not keep the newest and count the rest:\n%s", text[:300])
 	}
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,8 @@ type Outcome struct {
 	// Relayed says the admin's message went to the citizen, so an edit of
 	// it is passed on as a correction.
 	Relayed bool
+	// Due asks to come back to complaints later (FlushFollowUps).
+	Due []Due
 }
 
 // Step runs one citizen input through the conversation. It never fails: a
@@ -131,7 +134,7 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 			s.edit()
 		}
 	}
-	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took}
+	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took, Due: s.due}
 }
 
 type step struct {
@@ -142,6 +145,7 @@ type step struct {
 	env   Env
 	out   []Message
 	saved []Complaint
+	due   []Due
 	took  bool
 	// fresh is set on a citizen's first message ever.
 	fresh bool
@@ -413,6 +417,13 @@ func (s *step) addToThread() bool {
 	if target == nil {
 		return false
 	}
+	officeName := s.cfg.OfficeName(target.Office)
+	if len(target.Thread) >= s.cfg.ThreadLimit {
+		// Nothing more is stored; what was is kept.
+		s.text(fill(s.t.ThreadFull, "tiket", target.Ticket, "dinas", officeName))
+		s.conv.Offered = nil
+		return true
+	}
 	cp := cloneComplaint(*target)
 	text := strings.TrimSpace(s.in.Text)
 	if s.in.Kind == InputLocation {
@@ -420,16 +431,59 @@ func (s *step) addToThread() bool {
 	}
 	cp.Thread = append(cp.Thread, Entry{At: s.env.Now, Kind: EntryCitizen, Author: s.conv.Name, Text: text, Photos: s.in.Photos})
 	cp.Updated = s.env.Now
-	s.saved = append(s.saved, cp)
-	officeName := s.cfg.OfficeName(cp.Office)
-	for _, to := range s.cfg.officeAddresses(cp.Office) {
-		s.out = append(s.out, Message{To: to, Text: fill(s.t.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", text), Photos: s.in.Photos, Ticket: cp.Ticket, Relay: true, Thread: true})
+	cp.Pending++
+	if next := cp.FollowUpAt.Add(s.cfg.FollowUpInterval); cp.Pending > 1 || s.env.Now.Before(next) {
+		// A follow-up was posted a moment ago: this one waits to go out
+		// with any that follow, in one post.
+		s.due = append(s.due, Due{Ticket: cp.Ticket, At: next})
+	} else {
+		s.out = append(s.out, followUpPosts(s.cfg, &cp, s.env.Now)...)
 	}
+	s.saved = append(s.saved, cp)
 	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
 	// The menu is no longer the last question: a "2" now is more words
 	// for the admins, not the menu's second choice.
 	s.conv.Offered = nil
 	return true
+}
+
+// followUpPosts posts the citizen's pending entries to the complaint's
+// office, in one post under the complaint's thread, and marks them posted.
+func followUpPosts(cfg *Config, cp *Complaint, now time.Time) []Message {
+	var texts, photos []string
+	for i := len(cp.Thread) - 1; i >= 0 && len(texts) < cp.Pending; i-- {
+		if e := cp.Thread[i]; e.Kind == EntryCitizen {
+			texts = append(texts, e.Text)
+			photos = append(e.Photos, photos...)
+		}
+	}
+	slices.Reverse(texts)
+	cp.Pending, cp.FollowUpAt = 0, now
+	text := fill(cfg.Texts.AdminCitizenMsg, "tiket", cp.Ticket, "pesan", strings.TrimSpace(strings.Join(texts, "\n\n")))
+	if len(photos) > 10 {
+		// One album holds ten; the rest are in the thread (/info).
+		text += "\n(+" + strconv.Itoa(len(photos)-10) + " foto)"
+		photos = photos[:10]
+	}
+	var out []Message
+	for _, to := range cfg.officeAddresses(cp.Office) {
+		out = append(out, Message{To: to, Text: text, Photos: photos, Ticket: cp.Ticket, Relay: true, Thread: true})
+	}
+	return out
+}
+
+// FlushFollowUps posts a complaint's pending follow-ups once their time
+// has come; it changes nothing when none wait or the time is not yet.
+func FlushFollowUps(cfg *Config, cp *Complaint, now time.Time) Outcome {
+	if cp == nil || cp.Pending == 0 {
+		return Outcome{}
+	}
+	if next := cp.FollowUpAt.Add(cfg.FollowUpInterval); now.Before(next) {
+		return Outcome{Due: []Due{{Ticket: cp.Ticket, At: next}}}
+	}
+	c := cloneComplaint(*cp)
+	msgs := followUpPosts(cfg, &c, now)
+	return Outcome{Complaints: []Complaint{c}, Messages: msgs}
 }
 
 // status lists the citizen's complaints, as a note for the next question.

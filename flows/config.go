@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -45,7 +46,14 @@ type Config struct {
 	MaxPhotos int
 	// ShowAdminName shows the admin's name to the citizen in replies.
 	ShowAdminName bool
-	Texts         Texts
+	// FollowUpInterval is the least time between two posts of a citizen's
+	// follow-ups on one complaint; what comes meanwhile is merged into the
+	// next post. Zero posts each at once.
+	FollowUpInterval time.Duration
+	// ThreadLimit caps the entries of a complaint's thread; past it the
+	// citizen is asked to wait for an answer.
+	ThreadLimit int
+	Texts       Texts
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
@@ -99,6 +107,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPhotos < 1 || c.MaxPhotos > 10 {
 		return fmt.Errorf("max_photos: %d must be between 1 and 10", c.MaxPhotos)
+	}
+	if c.FollowUpInterval < 0 || c.FollowUpInterval > 24*time.Hour {
+		return fmt.Errorf("followup_interval: %s must be between 0s and 24h", c.FollowUpInterval)
+	}
+	if c.ThreadLimit < 10 || c.ThreadLimit > 10000 {
+		return fmt.Errorf("thread_limit: %d must be between 10 and 10000", c.ThreadLimit)
 	}
 	return c.Texts.validate()
 }

@@ -39,6 +39,7 @@ func testConfig() *Config {
 		DescriptionMin: 10,
 		DescriptionMax: 100,
 		MaxPhotos:      3,
+		ThreadLimit:    100,
 		Texts:          DefaultTexts(),
 	}
 }

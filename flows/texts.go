@@ -57,6 +57,7 @@ type Texts struct {
 	StatusHeader        string
 	StatusLine          string
 	ThreadAdded         string
+	ThreadFull          string
 
 	AdminPost           string
 	AdminForwardedPost  string
@@ -76,6 +77,7 @@ type Texts struct {
 	AdminNoteSaved      string
 	AdminNeedNote       string
 	AdminInfo           string
+	InfoOmitted         string
 	AdminUnsupported    string
 	AdminReplyInternal  string
 	AdminReplyUnmatched string
@@ -144,6 +146,7 @@ func DefaultTexts() Texts {
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
+		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
 
 		AdminPost:           "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
 		AdminForwardedPost:  "↪️ DITERUSKAN dari {asal}\n{pesan}",
@@ -167,6 +170,7 @@ func DefaultTexts() Texts {
 		AdminReplyUnmatched: "⚠️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas tidak terkait dengan aduan. Balas pesan aduan, atau sertakan nomor tiket pada perintah.",
 		MediaDropped:        "📷 (Foto tidak dapat dikirim ke percakapan ini; pesan dikirim tanpa foto.)",
 		AdminInfo:           "ℹ️ {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\nMasuk: {waktu}\n\n{pesan}\n\nRiwayat:\n{riwayat}",
+		InfoOmitted:         "… {jumlah} entri lebih lama tidak ditampilkan.",
 		ChatID:              "ID chat grup ini: {id}\nTulis di config.yaml (telegram.admin_chat_id atau telegram_chat_id sebuah dinas) agar grup ini menjadi grup admin.",
 		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
 		ReasonBlocked:       "warga memblokir bot atau akunnya tidak ada lagi.",
@@ -200,7 +204,7 @@ func (t *Texts) fields() map[string]*string {
 		"draft_in_progress": &t.DraftInProgress, "stale_choice": &t.StaleChoice, "need_text": &t.NeedText,
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
-		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded,
+		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
 		"admin_citizen_msg": &t.AdminCitizenMsg, "admin_help": &t.AdminHelp,
 		"admin_no_ticket": &t.AdminNoTicket, "admin_unknown_ticket": &t.AdminUnknownTicket,
@@ -209,7 +213,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_need_reason": &t.AdminNeedReason, "admin_need_office": &t.AdminNeedOffice,
 		"admin_unknown_office": &t.AdminUnknownOffice, "admin_same_office": &t.AdminSameOffice,
 		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
-		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "admin_unsupported": &t.AdminUnsupported,
+		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "info_omitted": &t.InfoOmitted, "admin_unsupported": &t.AdminUnsupported,
 		"admin_reply_internal": &t.AdminReplyInternal, "admin_reply_unmatched": &t.AdminReplyUnmatched, "media_dropped": &t.MediaDropped,
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,

@@ -219,6 +219,19 @@ type Complaint struct {
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
 	Thread      []Entry   `json:"thread,omitempty"`
+	// FollowUpAt is when the last post of the citizen's follow-ups was
+	// queued; the next waits Config.FollowUpInterval after it.
+	FollowUpAt time.Time `json:"followup_at,omitempty"`
+	// Pending counts the citizen's newest entries not yet posted to the
+	// admins: they go out together in the next follow-up post.
+	Pending int `json:"pending,omitempty"`
+}
+
+// Due asks the desk to come back to a complaint at a time, with
+// FlushFollowUps.
+type Due struct {
+	Ticket string
+	At     time.Time
 }
 
 // TicketNumber formats a ticket: PREFIX-YYYY-NNNNNN.

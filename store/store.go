@@ -28,7 +28,8 @@ var (
 	bucketCounters      = []byte("counters")
 	bucketMeta          = []byte("meta")
 	bucketInbox         = []byte("inbox")
-	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox}
+	bucketDue           = []byte("due")
+	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue}
 )
 
 // ErrLocked means another process holds the database open.

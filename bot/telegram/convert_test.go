@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -190,4 +191,18 @@ func FuzzSplitText(f *testing.F) {
 			t.Fatalf("text changed by splitting: %q → %q", text, parts)
 		}
 	})
+}
+
+// BenchmarkSplitText splits a long text; the time per byte stays flat as
+// the text grows (linear work).
+func BenchmarkSplitText(b *testing.B) {
+	for _, size := range []int{10_000, 100_000, 1_000_000} {
+		text := strings.Repeat("Jalan rusak parah di depan pasar. ", size/34)
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for range b.N {
+				splitText(text, maxText)
+			}
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -387,21 +388,34 @@ func splitCaption(text string) (caption, rest string) {
 }
 
 // splitText cuts a text into pieces of at most limit UTF-16 units, at line
-// breaks where it can, else at spaces, else anywhere.
+// breaks where it can, else at spaces, else anywhere. Each piece is
+// scanned a bounded number of times, so the work is linear in the text.
 func splitText(text string, limit int) []string {
+	if text == "" {
+		return []string{""}
+	}
 	var out []string
-	for utf16Len(text) > limit {
-		runes := []rune(text)
-		cut, units := 0, 0
-		for i, r := range runes {
-			units += utf16.RuneLen(r)
-			if units > limit {
-				cut = i
+	for text != "" {
+		units, end := 0, len(text)
+		for i, r := range text {
+			n := utf16.RuneLen(r)
+			if n < 0 {
+				n = 1
+			}
+			if units+n > limit {
+				end = i
 				break
 			}
+			units += n
 		}
-		cut = max(cut, 1)
-		head := string(runes[:cut])
+		if end == len(text) {
+			out = append(out, text)
+			break
+		}
+		if end == 0 { // one rune wider than the limit: take it alone
+			_, end = utf8.DecodeRuneInString(text)
+		}
+		head := text[:end]
 		if i := strings.LastIndex(head, "\n"); i > len(head)/2 {
 			head = head[:i]
 		} else if i := strings.LastIndex(head, " "); i > len(head)/2 {
@@ -409,9 +423,6 @@ func splitText(text string, limit int) []string {
 		}
 		out = append(out, head)
 		text = strings.TrimLeft(text[len(head):], "\n ")
-	}
-	if text != "" || len(out) == 0 {
-		out = append(out, text)
 	}
 	return out
 }

@@ -49,7 +49,7 @@ func testConfig(officeChats bool) *flows.Config {
 			{ID: "jalan", Label: "Jalan dan jembatan", Office: "dpupr", PhotoRequired: true, LocationRequired: true},
 			{ID: "sekolah", Label: "Sekolah", Office: "disdik"},
 		},
-		DescriptionMin: 10, DescriptionMax: 2000, MaxPhotos: 5, Texts: flows.DefaultTexts(),
+		DescriptionMin: 10, DescriptionMax: 2000, MaxPhotos: 5, ThreadLimit: 100, Texts: flows.DefaultTexts(),
 	}
 	if officeChats {
 		cfg.Offices[0].Chats = []flows.Chat{telegram.MakeChat(dpuID)}

@@ -28,7 +28,11 @@ type fileConfig struct {
 	Coordinator   string `mapstructure:"coordinator"`
 	ShowAdminName bool   `mapstructure:"show_admin_name"`
 	MaxPhotos     int    `mapstructure:"max_photos"`
-	Description   struct {
+	// FollowUpInterval and ThreadLimit keep one citizen from flooding an
+	// admin group.
+	FollowUpInterval time.Duration `mapstructure:"followup_interval"`
+	ThreadLimit      int           `mapstructure:"thread_limit"`
+	Description      struct {
 		MinChars int `mapstructure:"min_chars"`
 		MaxChars int `mapstructure:"max_chars"`
 	} `mapstructure:"description"`
@@ -64,6 +68,8 @@ var defaults = map[string]any{
 	"coordinator":             "diskominfo",
 	"show_admin_name":         false,
 	"max_photos":              5,
+	"followup_interval":       "5m",
+	"thread_limit":            100,
 	"description.min_chars":   15,
 	"description.max_chars":   2000,
 	"telegram.token":          "",
@@ -187,6 +193,7 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	f.Coordinator = fc.Coordinator
 	f.ShowAdminName = fc.ShowAdminName
 	f.MaxPhotos = fc.MaxPhotos
+	f.FollowUpInterval, f.ThreadLimit = fc.FollowUpInterval, fc.ThreadLimit
 	f.DescriptionMin, f.DescriptionMax = fc.Description.MinChars, fc.Description.MaxChars
 	if tgc.AdminChatID != 0 {
 		f.CoordinatorChats = []flows.Chat{telegram.MakeChat(tgc.AdminChatID)}

@@ -127,6 +127,8 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"unknown office", replace("office: dpupr", "office: pupr"), nil, "categories[0].office"},
 		{"bad yaml", func(string) string { return "offices: [\n" }, nil, "config.yaml"},
 		{"text without its ticket", replace("\ntexts:\n", "\ntexts:\n  citizen_reply: \"Ada balasan: {pesan}\"\n"), nil, "texts.citizen_reply: must contain {tiket}"},
+		{"bad followup interval", nil, map[string]string{"ADUAN_FOLLOWUP_INTERVAL": "-1m"}, "followup_interval"},
+		{"bad thread limit", replace("thread_limit: 100", "thread_limit: 3"), nil, "thread_limit: 3 must be between"},
 		{"bad poll timeout", nil, map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
 	}
 	for _, tt := range tests {
