@@ -45,6 +45,9 @@ type Desk struct {
 	moved map[flows.Chat]flows.Chat
 	// dueWake wakes the schedule when something new was scheduled.
 	dueWake chan struct{}
+	// recordFault, when set by a test, fails the sender's records, as a
+	// full disk would.
+	recordFault func() error
 }
 
 // metaMoved starts the store keys of chat moves: metaMoved + old chat →
@@ -369,7 +372,7 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (flows.Outcome, error) {
 	ain := flows.AdminInput{
 		Chat: chat, UserID: in.UserID, UserName: in.Input.Name, MessageID: in.MessageID,
-		Text: in.RawText, Photos: in.Input.Photos, ReplyToBot: in.ReplyToBot,
+		Text: in.RawText, Photos: in.Input.Photos, Files: in.Input.Files, ReplyToBot: in.ReplyToBot,
 	}
 	if in.Edited {
 		return d.adminEdit(tx, ain, now)

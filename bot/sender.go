@@ -352,7 +352,7 @@ func (s *sender) deliver(ctx context.Context, key outKey, chat flows.Chat) outco
 		r.retry = retry.After
 	case errors.As(err, &moved):
 		s.move(chat, moved.To)
-	case errors.As(err, &perm) && perm.Reason == ReasonMedia && len(o.Message.Photos) > 0:
+	case errors.As(err, &perm) && perm.Reason == ReasonMedia && len(o.Message.Photos)+len(o.Message.Files) > 0:
 		// Better the text without the photo than a post held forever.
 		s.log.Error("photo cannot be sent, sending the text alone", "chat", chat.ID, "ticket", o.Message.Ticket, "err", err)
 		r.failed, r.err = !s.dropMedia(o), err
@@ -409,6 +409,11 @@ func (s *sender) record(key outKey, o *store.Outgoing, chat flows.Chat, delivere
 	parts, from := p.done(), p.recorded
 	s.mu.Unlock()
 	link := o.Message.Ticket != "" && s.d.toAdmins(key.queue)
+	if s.d.recordFault != nil {
+		if err := s.d.recordFault(); err != nil {
+			return err
+		}
+	}
 	err := s.d.store.Update(func(tx *store.Tx) error {
 		if link {
 			for _, ids := range parts[from:] {
@@ -443,7 +448,7 @@ func (s *sender) record(key outKey, o *store.Outgoing, chat flows.Chat, delivere
 // with a note; it reports whether the rewrite was stored.
 func (s *sender) dropMedia(o *store.Outgoing) bool {
 	cur := *o
-	cur.Message.Photos = nil
+	cur.Message.Photos, cur.Message.Files = nil, nil
 	cur.Message.Text = strings.TrimSpace(cur.Message.Text + "\n\n" + s.d.cfg.Texts.MediaDropped)
 	err := s.d.store.Update(func(tx *store.Tx) error { return tx.UpdateOutgoing(cur) })
 	if err != nil {

@@ -236,3 +236,24 @@ func TestFollowUpsPostedTogether(t *testing.T) {
 		t.Errorf("admins got %q, want the other two merged in one post", got)
 	}
 }
+
+// A delivery that went out but could not be recorded is recorded again
+// later, without sending the message a second time.
+func TestUnrecordedDeliveryNotSentTwice(t *testing.T) {
+	ch := newFake()
+	d, st := mustDeskWith(t, ch, Options{MinBackoff: time.Millisecond})
+	var faults atomic.Int64
+	d.recordFault = func() error {
+		if faults.Add(1) <= 3 {
+			return errors.New("disk full")
+		}
+		return nil
+	}
+	mustEnqueue(t, st, flows.Message{To: citizen77, Text: "sekali saja"}, flows.Message{To: citizen77, Text: "berikutnya"})
+	runDesk(t, d)
+	ch.waitCount(t, 2)
+	waitUntil(t, func() bool { n, _ := d.OutboxLen(); return n == 0 })
+	if got := ch.texts("77"); len(got) != 2 || got[0] != "sekali saja" || got[1] != "berikutnya" {
+		t.Errorf("citizen got %q, want each message once, in order", got)
+	}
+}

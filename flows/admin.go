@@ -17,6 +17,8 @@ type AdminInput struct {
 	// Text is the message text or a photo's caption.
 	Text   string
 	Photos []string
+	// Files are a document, video, voice note or audio the admin sent.
+	Files []File
 	// ReplyTicket is the complaint of the post this message replies to, if
 	// it replies to one.
 	ReplyTicket string
@@ -231,17 +233,19 @@ func (a *admin) officeIDs() string {
 // relay passes an admin's reply to the citizen.
 func (a *admin) relay() {
 	text := strings.TrimSpace(a.in.Text)
-	if text == "" && len(a.in.Photos) == 0 {
+	if text == "" && len(a.in.Photos) == 0 && len(a.in.Files) == 0 {
 		a.ack(a.t.AdminUnsupported, a.cp.Ticket)
 		return
 	}
 	a.entry(EntryReply, text, a.in.Photos)
+	a.cp.Thread[len(a.cp.Thread)-1].Files = a.in.Files
 	a.relayed = true
 	shown := text
 	if a.cfg.ShowAdminName && a.in.UserName != "" {
 		shown += "\n— " + a.in.UserName
 	}
 	a.toCitizen(fill(a.t.CitizenReply, "dinas", a.officeName(), "tiket", a.cp.Ticket, "pesan", shown), a.in.Photos)
+	a.out[len(a.out)-1].Files = a.in.Files
 }
 
 // AdminCorrection passes an admin's edit of a reply that was relayed to
@@ -337,6 +341,9 @@ func (a *admin) info() {
 		line += ": " + e.Text
 		if len(e.Photos) > 0 {
 			line += " (" + strconv.Itoa(len(e.Photos)) + " foto)"
+		}
+		for _, f := range e.Files {
+			line += " (" + f.Kind + ")"
 		}
 		if used += runeLen(line) + 1; used > infoBudget && len(lines) > 0 {
 			lines = append(lines, fill(a.t.InfoOmitted, "jumlah", strconv.Itoa(i+1)))

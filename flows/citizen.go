@@ -454,7 +454,7 @@ func followUpPosts(cfg *Config, cp *Complaint, now time.Time) []Message {
 	for i := len(cp.Thread) - 1; i >= 0 && len(texts) < cp.Pending; i-- {
 		if e := cp.Thread[i]; e.Kind == EntryCitizen {
 			texts = append(texts, e.Text)
-			photos = append(e.Photos, photos...)
+			photos = append(slices.Clone(e.Photos), photos...)
 		}
 	}
 	slices.Reverse(texts)

@@ -165,7 +165,7 @@ func DefaultTexts() Texts {
 		AdminForwarded:      "↪️ {tiket} diteruskan ke {dinas}.",
 		AdminNoteSaved:      "📝 Catatan disimpan untuk {tiket} (tidak dikirim ke warga).",
 		AdminNeedNote:       "Sertakan isi catatan: /catatan <teks>.",
-		AdminUnsupported:    "Hanya teks dan foto yang dapat diteruskan ke warga; pesan ini tidak dikirim.",
+		AdminUnsupported:    "Pesan jenis ini tidak dapat diteruskan ke warga dan tidak dikirim. Yang dapat diteruskan: teks, foto, dokumen, video, pesan suara, dan audio.",
 		AdminReplyInternal:  "ℹ️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas adalah pesan internal. Untuk menjawab warga, balas pesan aduan {tiket} atau pesan warga.",
 		AdminReplyUnmatched: "⚠️ Balasan ini tidak dikirim ke warga: pesan yang Anda balas tidak terkait dengan aduan. Balas pesan aduan, atau sertakan nomor tiket pada perintah.",
 		MediaDropped:        "📷 (Foto tidak dapat dikirim ke percakapan ini; pesan dikirim tanpa foto.)",

@@ -103,6 +103,9 @@ type Message struct {
 	Quick []string `json:"quick,omitempty"`
 	// Photos are media content hashes (see store.Media).
 	Photos []string `json:"photos,omitempty"`
+	// Files are other media: an admin's document, video, voice note or
+	// audio passed to the citizen.
+	Files []File `json:"files,omitempty"`
 	// Ticket is the complaint the message is about. Messages sent to an
 	// admin chat with a ticket are remembered, so a command in reply to
 	// them acts on the complaint.
@@ -121,6 +124,24 @@ type Message struct {
 	// replaced with the reason.
 	OnFail *Message `json:"on_fail,omitempty"`
 }
+
+// File is a stored media file that is not a photo.
+type File struct {
+	// Hash is the content hash (see store.Media).
+	Hash string `json:"hash"`
+	// Kind is FileDocument, FileVideo, FileVoice or FileAudio.
+	Kind string `json:"kind"`
+	Name string `json:"name,omitempty"`
+	MIME string `json:"mime,omitempty"`
+}
+
+// The kinds of File.
+const (
+	FileDocument = "document"
+	FileVideo    = "video"
+	FileVoice    = "voice"
+	FileAudio    = "audio"
+)
 
 // InputKind tells what a citizen or admin sent.
 type InputKind string
@@ -162,6 +183,8 @@ type Input struct {
 	Choice   string   `json:"choice,omitempty"`
 	Location Location `json:"location,omitempty"`
 	Photos   []string `json:"photos,omitempty"`
+	// Files are an admin's document, video, voice note or audio.
+	Files []File `json:"files,omitempty"`
 	// Group is the album a photo belongs to, if any.
 	Group string `json:"group,omitempty"`
 	// Other says what an InputOther was.
@@ -203,6 +226,7 @@ type Entry struct {
 	Author string    `json:"author,omitempty"`
 	Text   string    `json:"text,omitempty"`
 	Photos []string  `json:"photos,omitempty"`
+	Files  []File    `json:"files,omitempty"`
 }
 
 // Complaint is a submitted complaint and everything that happened to it.

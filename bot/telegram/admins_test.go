@@ -1,11 +1,13 @@
 package telegram_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
 	"aduan/bot/telegram"
 	"aduan/bot/telegram/telegramtest"
+	"aduan/flows"
 	"aduan/store"
 )
 
@@ -210,5 +212,46 @@ func TestEditedReplyRelayedAsCorrection(t *testing.T) {
 	}
 	if c := h.complaint("ADU-2026-000001"); !strings.Contains(c.Thread[len(c.Thread)-1].Text, "Lusa") {
 		t.Errorf("correction not in the thread: %+v (sent %q)", c.Thread, got.Text)
+	}
+}
+
+// An admin's document, video, voice note or audio in reply to a complaint
+// reaches the citizen as that file; a sticker is refused with a word.
+func TestAdminFilesRelayed(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	post := fileComplaint(t, h, coordID)
+	for _, kind := range []string{"document", "video", "voice", "audio"} {
+		data := []byte("isi " + kind)
+		srv.ReplyFile(coord, sari, post.MessageID, kind, data, kind+".bin", "Lampiran "+kind)
+		got := h.waitSent(budi.ID, "Lampiran "+kind)
+		if got.File != kind || !bytes.Equal(got.FileData, data) || !strings.Contains(got.Text, "Balasan dari DPU-PR untuk ADU-2026-000001") {
+			t.Errorf("%s: citizen got %+v", kind, got)
+		}
+	}
+	if c := h.complaint("ADU-2026-000001"); len(c.Thread[len(c.Thread)-1].Files) != 1 {
+		t.Errorf("the file is not in the thread: %+v", c.Thread[len(c.Thread)-1])
+	}
+	srv.ReplySticker(coord, sari, post.MessageID)
+	h.waitSent(coordID, "tidak dapat diteruskan")
+}
+
+// A post whose photo file is missing from data_dir goes as text with a
+// note instead of waiting forever.
+func TestMissingPhotoFileSendsText(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	missing := strings.Repeat("ab", 32)
+	err := h.st.Update(func(tx *store.Tx) error {
+		return tx.Enqueue(flows.Message{To: flows.OfficeChat("telegram", "dpupr"), Text: "📢 ADUAN ADU-2026-000042", Photos: []string{missing}, Ticket: "ADU-2026-000042", Relay: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ani := telegramtest.User{ID: 5002, FirstName: "Ani"}
+	srv.Text(telegramtest.Private(ani), ani, "/start") // wakes the sender
+	post := h.waitSent(coordID, "ADU-2026-000042")
+	if post.Photo || !strings.Contains(post.Text, "Foto tidak dapat dikirim") {
+		t.Errorf("post = %+v", post)
 	}
 }

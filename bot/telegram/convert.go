@@ -52,10 +52,13 @@ type converted struct {
 }
 
 // fileRef is a file to download: its id and the size Telegram gave, if
-// any.
+// any; for a file that is not a photo, what it is.
 type fileRef struct {
 	id   string
 	size int64
+	kind string // a flows.File kind; "" for a photo
+	name string
+	mime string
 }
 
 // convert turns an update into an inbound message. me is the bot itself.
@@ -155,20 +158,34 @@ func convertMessage(m *models.Message, me models.User) (converted, bool) {
 	default:
 		in.Kind = flows.InputOther
 		c.in.RawText = m.Caption
+		var f *fileRef
 		switch {
 		case m.Sticker != nil:
 			in.Other = flows.OtherSticker
-		case m.Voice != nil || m.Audio != nil:
+		case m.Voice != nil:
 			in.Other = flows.OtherVoice
+			f = &fileRef{id: m.Voice.FileID, size: m.Voice.FileSize, kind: flows.FileVoice, mime: m.Voice.MimeType}
+		case m.Audio != nil:
+			in.Other = flows.OtherVoice
+			f = &fileRef{id: m.Audio.FileID, size: m.Audio.FileSize, kind: flows.FileAudio, name: m.Audio.FileName, mime: m.Audio.MimeType}
 		case m.Document != nil:
 			in.Other = flows.OtherDocument
-		case m.Video != nil || m.VideoNote != nil || m.Animation != nil:
+			f = &fileRef{id: m.Document.FileID, size: m.Document.FileSize, kind: flows.FileDocument, name: m.Document.FileName, mime: m.Document.MimeType}
+		case m.Video != nil:
+			in.Other = flows.OtherVideo
+			f = &fileRef{id: m.Video.FileID, size: m.Video.FileSize, kind: flows.FileVideo, name: m.Video.FileName, mime: m.Video.MimeType}
+		case m.VideoNote != nil || m.Animation != nil:
 			in.Other = flows.OtherVideo
 		default:
 			in.Other = flows.OtherUnknown
 		}
+		// Files are fetched only where they may be relayed: an admin's
+		// reply in a group. Citizens are asked for photos instead.
+		if f != nil && !c.in.Private && c.in.ReplyToID != "" && f.size <= maxDownload {
+			c.file = f
+		}
 	}
-	if c.file != nil && c.file.size > maxDownload {
+	if c.file != nil && c.file.kind == "" && c.file.size > maxDownload {
 		c.file = nil
 		in.Kind, in.Other = flows.InputOther, flows.OtherTooLarge
 	}

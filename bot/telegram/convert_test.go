@@ -206,3 +206,22 @@ func BenchmarkSplitText(b *testing.B) {
 		})
 	}
 }
+
+// Per-chat limiters do not pile up with every chat ever seen, and the file
+// id cache is bounded.
+func TestMemoryBounded(t *testing.T) {
+	tg, err := New(Config{Token: "1:x", APIURL: "http://127.0.0.1:1"}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20000 {
+		tg.ReadyIn(MakeChat(int64(i + 1)))
+		tg.fileIDs.Add(strconv.Itoa(i), "file")
+	}
+	if n := len(tg.chats); n > 2*sweepAfter {
+		t.Errorf("%d chat limiters kept for 20,000 idle chats", n)
+	}
+	if n := tg.fileIDs.Len(); n > fileIDCacheSize {
+		t.Errorf("file id cache holds %d", n)
+	}
+}

@@ -38,12 +38,14 @@ const (
 	partPhoto                    // sendPhoto, with a caption
 	partAlbum                    // sendMediaGroup, caption on the first photo
 	partKeyboard                 // sendMessage "⬆️" with the keyboard an album cannot carry
+	partFile                     // sendDocument, sendVideo, sendVoice or sendAudio
 )
 
 // part is one Bot API call of a message.
 type part struct {
 	kind   partKind
 	photos []string
+	file   flows.File
 	text   string
 	// markup carries the message's keyboard.
 	markup bool
@@ -67,10 +69,26 @@ func plan(m flows.Message) []part {
 				parts = append(parts, part{kind: partKeyboard, text: "⬆️", markup: true})
 			}
 		}
-		if rest == "" {
+		if rest == "" && len(m.Files) == 0 {
 			return parts
 		}
 		text = rest
+	}
+	if len(m.Files) > 0 {
+		caption := ""
+		if len(parts) == 0 {
+			caption, text = splitCaption(text)
+		}
+		for i, f := range m.Files {
+			p := part{kind: partFile, file: f, markup: text == "" && i == len(m.Files)-1}
+			if i == 0 {
+				p.text = caption
+			}
+			parts = append(parts, p)
+		}
+		if text == "" {
+			return parts
+		}
 	}
 	chunks := splitText(text, maxText)
 	for i, c := range chunks {
@@ -142,6 +160,12 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 			msgs = []*models.Message{msg}
 			return err
 		})
+	case partFile:
+		err = t.call(ctx, chatID, 1, func(ctx context.Context) error {
+			msg, err := t.sendFile(ctx, chatID, m, p, replyTo)
+			msgs = []*models.Message{msg}
+			return err
+		})
 	case partAlbum:
 		err = t.call(ctx, chatID, len(p.photos), func(ctx context.Context) error {
 			media := make([]models.InputMedia, len(p.photos))
@@ -172,7 +196,7 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 	case errors.Is(err, errUnreadable):
 		t.log.Warn("sent, but Telegram's answer could not be read; not sending again", "chat", chatID, "err", err)
 		return nil, nil
-	case err != nil && len(p.photos) > 0 && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected && aboutMedia(err):
+	case err != nil && p.kind != partText && p.kind != partKeyboard && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected && aboutMedia(err):
 		// A photo the chat refuses (no right to send photos, a file
 		// Telegram cannot take): the text can still go.
 		for _, h := range p.photos {
@@ -193,6 +217,35 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 		ids = append(ids, strconv.Itoa(msg.ID))
 	}
 	return ids, nil
+}
+
+// sendFile sends a document, video, voice note or audio, uploaded from
+// the media store.
+func (t *Telegram) sendFile(ctx context.Context, chatID int64, m flows.Message, p part, replyTo string) (*models.Message, error) {
+	f, err := t.media.Open(p.file.Hash)
+	if err != nil {
+		return nil, &bot.PermanentError{Reason: bot.ReasonMedia, Err: err}
+	}
+	defer f.Close()
+	name := p.file.Name
+	if name == "" {
+		name = p.file.Hash[:16]
+	}
+	upload := &models.InputFileUpload{Filename: name, Data: f}
+	reply := replyParams(replyTo)
+	var markupOf models.ReplyMarkup
+	if p.markup {
+		markupOf = markup(m)
+	}
+	switch p.file.Kind {
+	case flows.FileVideo:
+		return t.api.SendVideo(ctx, &tg.SendVideoParams{ChatID: chatID, Video: upload, Caption: p.text, ReplyParameters: reply, ReplyMarkup: markupOf})
+	case flows.FileVoice:
+		return t.api.SendVoice(ctx, &tg.SendVoiceParams{ChatID: chatID, Voice: upload, Caption: p.text, ReplyParameters: reply, ReplyMarkup: markupOf})
+	case flows.FileAudio:
+		return t.api.SendAudio(ctx, &tg.SendAudioParams{ChatID: chatID, Audio: upload, Caption: p.text, ReplyParameters: reply, ReplyMarkup: markupOf})
+	}
+	return t.api.SendDocument(ctx, &tg.SendDocumentParams{ChatID: chatID, Document: upload, Caption: p.text, ReplyParameters: reply, ReplyMarkup: markupOf})
 }
 
 // aboutMedia reports whether a refusal is about the photo rather than
@@ -267,20 +320,23 @@ func waitFor(l *rate.Limiter, now time.Time) time.Duration {
 }
 
 // sweepAfter is how many chat limiters are kept before idle ones (as full
-// as new ones) are dropped.
+// as new ones, so nothing is lost by dropping them) are swept out.
 const sweepAfter = 512
 
+// chatLimiter returns a chat's limiter. The map holds at most about twice
+// the chats that sent within their limit's refill time: a sweep runs
+// whenever it doubled since the last one.
 func (t *Telegram) chatLimiter(chatID int64) *rate.Limiter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := time.Now()
-	if len(t.chats) > sweepAfter && now.Sub(t.lastSweep) > 10*time.Second {
-		t.lastSweep = now
+	if len(t.chats) > max(t.sweepAt, sweepAfter) {
+		now := time.Now()
 		for id, l := range t.chats {
 			if l.TokensAt(now) >= float64(l.Burst()) {
 				delete(t.chats, id)
 			}
 		}
+		t.sweepAt = 2 * len(t.chats)
 	}
 	l := t.chats[chatID]
 	if l == nil {

@@ -95,9 +95,9 @@ type Telegram struct {
 	meMu sync.RWMutex
 	me   models.User
 
-	mu        sync.Mutex
-	chats     map[int64]*rate.Limiter
-	lastSweep time.Time
+	mu      sync.Mutex
+	chats   map[int64]*rate.Limiter
+	sweepAt int
 	// fileIDs maps a stored photo's hash to the file id Telegram gave it,
 	// so it is not uploaded again; bounded, least recently used goes.
 	fileIDs *lru.Cache[string, string]
@@ -363,7 +363,10 @@ func (t *Telegram) Convert(ctx context.Context, payload []byte, attempt int) (*b
 	if c.file == nil {
 		return &c.in, nil
 	}
-	hash, err := t.download(ctx, c.file.id, c.file.size)
+	if c.file.kind != "" {
+		return t.convertFile(ctx, u.ID, c, attempt)
+	}
+	hash, err := t.download(ctx, c.file.id, c.file.size, true)
 	var perm *bot.PermanentError
 	switch {
 	case err == nil:
@@ -386,11 +389,31 @@ func (t *Telegram) Convert(ctx context.Context, payload []byte, attempt int) (*b
 	return &c.in, nil
 }
 
-// download fetches a file with getFile and keeps it in the media store.
-func (t *Telegram) download(ctx context.Context, fileID string, size int64) (string, error) {
-	if size < 0 {
-		return "", store.ErrNotImage
+// convertFile fetches an admin's document, video, voice note or audio so
+// it can be relayed. One that cannot be fetched is left out: the desk then
+// tells the admin it was not sent.
+func (t *Telegram) convertFile(ctx context.Context, update int64, c converted, attempt int) (*bot.Inbound, error) {
+	f := c.file
+	hash, err := t.download(ctx, f.id, f.size, false)
+	var perm *bot.PermanentError
+	switch {
+	case err == nil:
+		c.in.Input.Files = []flows.File{{Hash: hash, Kind: f.kind, Name: f.name, MIME: f.mime}}
+	case errors.Is(err, store.ErrTooLarge) || errors.As(err, &perm):
+		t.log.Warn("file not taken", "update", update, "err", err)
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case attempt < maxFetchTries:
+		return nil, fmt.Errorf("download file of update %d: %w", update, err)
+	default:
+		t.log.Error("file download keeps failing; the admin is told it was not sent", "update", update, "err", err)
 	}
+	return &c.in, nil
+}
+
+// download fetches a file with getFile and keeps it in the media store; a
+// photo must be a readable image.
+func (t *Telegram) download(ctx context.Context, fileID string, size int64, photo bool) (string, error) {
 	var f *models.File
 	err := t.do(ctx, func(ctx context.Context) (err error) {
 		f, err = t.api.GetFile(ctx, &tg.GetFileParams{FileID: fileID})
@@ -421,7 +444,10 @@ func (t *Telegram) download(ctx context.Context, fileID string, size int64) (str
 		}
 		return "", err
 	}
-	return t.media.PutImage(resp.Body, maxDownload)
+	if photo {
+		return t.media.PutImage(resp.Body, maxDownload)
+	}
+	return t.media.Put(resp.Body, maxDownload)
 }
 
 func redact(err error, token string) error {

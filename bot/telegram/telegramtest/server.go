@@ -85,7 +85,12 @@ type Sent struct {
 	Uploaded bool
 	// PhotoData is the uploaded photo's content.
 	PhotoData []byte
-	At        time.Time
+	// File is set for a document, video, voice note or audio: its kind
+	// ("document", …), file name and content.
+	File     string
+	FileName string
+	FileData []byte
+	At       time.Time
 }
 
 // Failure makes the next Times calls of Method (to ChatID, or any chat when
@@ -208,6 +213,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		result, apiErr = s.sendPhoto(p)
 	case "sendMediaGroup":
 		result, apiErr = s.sendMediaGroup(p)
+	case "sendDocument", "sendVideo", "sendVoice", "sendAudio":
+		result, apiErr = s.sendFile(method, p)
 	case "answerCallbackQuery":
 		if p.str("callback_query_id") == "" {
 			apiErr = &apiError{code: 400, desc: "Bad Request: query id is empty"}
@@ -306,12 +313,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 type params struct {
 	values map[string]string
 	files  map[string][]byte
+	// names are the uploaded files' names.
+	names map[string]string
 }
 
 func (p params) str(k string) string { return p.values[k] }
 
 func parseParams(r *http.Request) (params, error) {
-	p := params{values: map[string]string{}, files: map[string][]byte{}}
+	p := params{values: map[string]string{}, files: map[string][]byte{}, names: map[string]string{}}
 	for k, v := range r.URL.Query() {
 		p.values[k] = v[0]
 	}
@@ -350,6 +359,7 @@ func parseParams(r *http.Request) (params, error) {
 				return p, err
 			}
 			p.files[k] = data
+			p.names[k] = fhs[0].Filename
 		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
@@ -533,6 +543,30 @@ func (s *Server) sendPhoto(p params) (any, *apiError) {
 		return nil, e
 	}
 	m.PhotoData, m.Uploaded = data, up
+	return s.store(m), nil
+}
+
+// sendFile takes an uploaded document, video, voice note or audio.
+func (s *Server) sendFile(method string, p params) (any, *apiError) {
+	m, e := s.record(method, p)
+	if e != nil {
+		return nil, e
+	}
+	kind := strings.ToLower(strings.TrimPrefix(method, "send"))
+	m.Text, m.File = p.str("caption"), kind
+	if utf16Len(m.Text) > 1024 {
+		return nil, &apiError{code: 400, desc: "Bad Request: message caption is too long"}
+	}
+	v := p.str(kind)
+	name, ok := strings.CutPrefix(v, "attach://")
+	if !ok {
+		name = kind
+	}
+	data, ok := p.files[name]
+	if !ok {
+		return nil, &apiError{code: 400, desc: "Bad Request: there is no " + kind + " in the request"}
+	}
+	m.FileData, m.FileName = data, p.names[name]
 	return s.store(m), nil
 }
 
@@ -958,4 +992,37 @@ func (s *Server) EditText(chat Chat, from User, messageID int, text string) int6
 	m := s.message(chat, from, map[string]any{"text": text, "edit_date": time.Now().Unix()})
 	m["message_id"] = messageID
 	return s.Update(map[string]any{"edited_message": m})
+}
+
+// ReplyFile sends a document, video, voice note or audio (kind as in the
+// Bot API: "document", "video", "voice", "audio") that replies to a
+// message.
+func (s *Server) ReplyFile(chat Chat, from User, replyTo int, kind string, data []byte, name, caption string) int64 {
+	s.mu.Lock()
+	s.nextFile++
+	id := "in-" + kind + "-" + strconv.Itoa(s.nextFile)
+	s.files[id] = data
+	s.mu.Unlock()
+	f := map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(data)}
+	switch kind {
+	case "document", "audio":
+		f["file_name"], f["mime_type"] = name, "application/octet-stream"
+	case "video":
+		f["width"], f["height"], f["duration"], f["file_name"] = 640, 480, 3, name
+	case "voice":
+		f["duration"], f["mime_type"] = 3, "audio/ogg"
+	}
+	fields := map[string]any{kind: f,
+		"reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}}
+	if caption != "" {
+		fields["caption"] = caption
+	}
+	return s.Update(map[string]any{"message": s.message(chat, from, fields)})
+}
+
+// ReplySticker sends a sticker that replies to a message.
+func (s *Server) ReplySticker(chat Chat, from User, replyTo int) int64 {
+	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{
+		"sticker":          map[string]any{"file_id": "stk", "file_unique_id": "ustk", "type": "regular", "width": 512, "height": 512, "is_animated": false, "is_video": false},
+		"reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}})})
 }
