@@ -158,6 +158,9 @@ func (s *sender) run(ctx context.Context) {
 	after := map[flows.Chat]uint64{}
 	var tick uint64
 	unresolved := map[flows.Chat]bool{}
+	// live and cands are reused from pass to pass.
+	live := map[flows.Chat]bool{}
+	var cands []candidate
 	done := make(chan outcome)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -183,8 +186,8 @@ func (s *sender) run(ctx context.Context) {
 			if err != nil {
 				s.log.Error("read outbox", "err", err)
 			}
-			var cands []candidate
-			live := map[flows.Chat]bool{}
+			cands = cands[:0]
+			clear(live)
 			for _, h := range heads {
 				queue := flows.Chat{Channel: s.ch.Name(), ID: h.Queue}
 				live[queue] = true

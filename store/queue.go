@@ -40,6 +40,7 @@ func (t *Tx) heads(bucket []byte, channel string, limit int, want func(queue str
 	prefix := []byte(channel + "\x00")
 	c := t.tx.Bucket(bucket).Cursor()
 	var out []Head
+	var next []byte // reused: one seek key per queue
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; {
 		if len(k) < len(prefix)+10 {
 			return nil, fmt.Errorf("%s: malformed key %q", bucket, k)
@@ -50,7 +51,7 @@ func (t *Tx) heads(bucket []byte, channel string, limit int, want func(queue str
 			out = append(out, Head{Queue: queue, Seq: binary.BigEndian.Uint64(k[end:]), value: v})
 		}
 		// Skip the rest of this queue: its keys sort below queue id + 0x01.
-		next := append(append([]byte(nil), k[:end-1]...), 1)
+		next = append(append(next[:0], k[:end-1]...), 1)
 		k, v = c.Seek(next)
 	}
 	return out, nil
