@@ -2,8 +2,11 @@ package telegram_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"aduan/bot/telegram"
 	"aduan/bot/telegram/telegramtest"
@@ -253,5 +256,79 @@ func TestMissingPhotoFileSendsText(t *testing.T) {
 	post := h.waitSent(coordID, "ADU-2026-000042")
 	if post.Photo || !strings.Contains(post.Text, "Foto tidak dapat dikirim") {
 		t.Errorf("post = %+v", post)
+	}
+}
+
+// Forty citizens file complaints at once and an admin answers each post
+// the moment it appears, before the bot has even heard back that it was
+// sent: every answer reaches its citizen.
+func TestRepliesRightAfterPosts(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.SetLateAnswer("sendMessage", coordID, 100*time.Millisecond)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	const citizens = 40
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // the admin: replies to every post as soon as it is there
+		answered := map[int]bool{}
+		for {
+			srv.Wait(wait, func() bool {
+				for _, m := range srv.Sent(coordID) {
+					if strings.Contains(m.Text, "📢 ADUAN") && !answered[m.MessageID] {
+						return true
+					}
+				}
+				return false
+			})
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, m := range srv.Sent(coordID) {
+				if strings.Contains(m.Text, "📢 ADUAN") && !answered[m.MessageID] {
+					answered[m.MessageID] = true
+					srv.ReplyToBot(coord, sari, m.MessageID, m.Text, "Jawaban untuk pos "+strconv.Itoa(m.MessageID))
+				}
+			}
+		}
+	}()
+	script := []string{"/aduan", "2", "Atap kelas 3 SD Negeri 1 bocor saat hujan", "lewati", "lewati", "✅ Kirim"}
+	var wg sync.WaitGroup
+	for c := range citizens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := telegramtest.User{ID: int64(30000 + c), FirstName: "Warga"}
+			for i, text := range script {
+				srv.Text(telegramtest.Private(u), u, text)
+				if !srv.Wait(wait, func() bool { return len(srv.Sent(u.ID)) > i }) {
+					t.Errorf("citizen %d: no answer to %q", c, text)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for c := range citizens {
+		h.waitSent(int64(30000+c), "Jawaban untuk pos")
+	}
+}
+
+// A button press whose answerCallbackQuery takes long holds up nobody.
+func TestSlowCallbackAnswerHoldsNobody(t *testing.T) {
+	srv := telegramtest.New(t)
+	srv.SetDelay("answerCallbackQuery", wait/2)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	me := telegramtest.Private(budi)
+	srv.Text(me, budi, "/start")
+	menu := h.lastWithButton(budi.ID, "menu:aduan")
+	start := time.Now()
+	srv.Press(me, budi, menu.MessageID, "menu:aduan")
+	h.lastWithButton(budi.ID, "cat:jalan")
+	srv.Press(me, budi, h.lastWithButton(budi.ID, "cat:jalan").MessageID, "cat:jalan")
+	h.waitSent(budi.ID, "uraian")
+	if d := time.Since(start); d > wait/4 {
+		t.Errorf("two presses took %s behind slow answers", d)
 	}
 }

@@ -113,24 +113,26 @@ type Server struct {
 	URL string
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	changed    chan struct{}
-	updates    []map[string]any
-	history    map[int64]map[string]any
-	nextUpdate int64
-	offset     int64
-	nextMsg    int
-	sent       []Sent
-	files      map[string][]byte
-	failures   []*Failure
-	blocked    map[int64]bool
-	answered   map[string]bool
-	calls      map[string]int
-	nextFile   int
-	migrated   map[int64]int64
-	fileDelay  time.Duration
-	flood      *flood
-	tooMany    int
+	mu          sync.Mutex
+	changed     chan struct{}
+	updates     []map[string]any
+	history     map[int64]map[string]any
+	nextUpdate  int64
+	offset      int64
+	nextMsg     int
+	sent        []Sent
+	files       map[string][]byte
+	failures    []*Failure
+	blocked     map[int64]bool
+	answered    map[string]bool
+	calls       map[string]int
+	nextFile    int
+	migrated    map[int64]int64
+	fileDelay   time.Duration
+	delays      map[string]time.Duration
+	lateAnswers map[string]time.Duration
+	flood       *flood
+	tooMany     int
 }
 
 // New starts a server; it stops when the test ends.
@@ -139,7 +141,7 @@ func New(t interface {
 }) *Server {
 	s := &Server{changed: make(chan struct{}), nextUpdate: 1000, nextMsg: 100,
 		files: map[string][]byte{}, history: map[int64]map[string]any{}, blocked: map[int64]bool{}, answered: map[string]bool{}, calls: map[string]int{},
-		migrated: map[int64]int64{}}
+		migrated: map[int64]int64{}, delays: map[string]time.Duration{}, lateAnswers: map[string]time.Duration{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -187,20 +189,50 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	delay := s.delays[method]
+	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	code, resp := s.call(method, p)
+	s.mu.Lock()
+	late := s.lateAnswers[method+":"+p.str("chat_id")]
+	s.mu.Unlock()
+	if late > 0 && code == http.StatusOK {
+		// The call took effect (chats see the message) before its answer
+		// reaches the bot.
+		t := time.NewTimer(late)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	writeJSON(w, code, resp)
+}
+
+// call runs one Bot API method and returns the HTTP status and body.
+func (s *Server) call(method string, p params) (int, map[string]any) {
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.notify()
 	garble := false
 	if f := s.failure(method, p); f != nil {
 		if !f.Garble {
-			writeError(w, apiErrorOf(f))
-			return
+			return errorBody(apiErrorOf(f))
 		}
 		garble = true
 	}
 	if e := s.floodCheck(method, p); e != nil {
 		s.tooMany++
-		writeError(w, *e)
-		return
+		return errorBody(*e)
 	}
 	var result any
 	var apiErr *apiError
@@ -233,15 +265,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		apiErr = &apiError{code: 404, desc: "Not Found: method not found"}
 	}
 	if apiErr != nil {
-		writeError(w, *apiErr)
-		return
+		return errorBody(*apiErr)
 	}
 	if garble {
 		// ok: true, but a result no client can read as a Message.
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{"message_id": "not a number", "chat": 7}})
-		return
+		return http.StatusOK, map[string]any{"ok": true, "result": map[string]any{"message_id": "not a number", "chat": 7}}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+	return http.StatusOK, map[string]any{"ok": true, "result": result}
 }
 
 func apiErrorOf(f *Failure) apiError {
@@ -292,6 +322,12 @@ func (s *Server) failure(method string, p params) *Failure {
 }
 
 func writeError(w http.ResponseWriter, e apiError) {
+	code, body := errorBody(e)
+	writeJSON(w, code, body)
+}
+
+// errorBody is an error response in the Bot API's shape.
+func errorBody(e apiError) (int, map[string]any) {
 	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
 	switch {
 	case e.retryAfter > 0:
@@ -299,7 +335,7 @@ func writeError(w http.ResponseWriter, e apiError) {
 	case e.migrateTo != 0:
 		body["parameters"] = map[string]any{"migrate_to_chat_id": e.migrateTo}
 	}
-	writeJSON(w, e.code, body)
+	return e.code, body
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -1025,4 +1061,22 @@ func (s *Server) ReplySticker(chat Chat, from User, replyTo int) int64 {
 	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{
 		"sticker":          map[string]any{"file_id": "stk", "file_unique_id": "ustk", "type": "regular", "width": 512, "height": 512, "is_animated": false, "is_video": false},
 		"reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}})})
+}
+
+// SetDelay makes every call of a method wait d before it is answered, like
+// a slow Bot API.
+func (s *Server) SetDelay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
+}
+
+// SetLateAnswer makes a method's calls to a chat take effect at once but
+// answer the bot only after d, like a slow network on the way back: a
+// message is in the chat (and can be replied to) before the bot learns
+// its id.
+func (s *Server) SetLateAnswer(method string, chatID int64, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lateAnswers[method+":"+strconv.FormatInt(chatID, 10)] = d
 }
