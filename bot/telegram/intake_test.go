@@ -107,12 +107,8 @@ func TestBrokenPhotoRefusedAtOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := telegramtest.New(t)
 			h := mustStart(t, srv, t.TempDir(), testConfig(false))
-			me := telegramtest.Private(budi)
-			h.startDraft("jalan")
-			srv.Text(me, budi, desc)
-			srv.Text(me, budi, "Jl. Pemuda, depan pasar Klaten")
-			h.waitSent(budi.ID, "Kirim foto")
-			srv.Photo(me, budi, tc.data, "")
+			h.toPhotoStep(desc)
+			srv.Photo(telegramtest.Private(budi), budi, tc.data, "")
 			h.waitSent(budi.ID, "Foto tidak dapat dibaca")
 			if n := srv.Calls("getFile"); n != 1 {
 				t.Errorf("getFile called %d times, want once", n)

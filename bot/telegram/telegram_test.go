@@ -160,52 +160,51 @@ func (h *harness) waitCount(chatID int64, n int) []telegramtest.Sent {
 // carrying data.
 func (h *harness) lastWithButton(chatID int64, data string) telegramtest.Sent {
 	h.t.Helper()
-	var found telegramtest.Sent
-	ok := h.srv.Wait(wait, func() bool {
-		sent := h.srv.Sent(chatID)
-		for i := len(sent) - 1; i >= 0; i-- {
-			if m := sent[i].Markup; m != nil {
-				for _, row := range m.Inline {
-					for _, b := range row {
-						if b.CallbackData == data {
-							found = sent[i]
-							return true
-						}
-					}
+	return h.newestWith(chatID, "button "+data, func(m *telegramtest.Markup) bool {
+		for _, row := range m.Inline {
+			for _, b := range row {
+				if b.CallbackData == data {
+					return true
 				}
 			}
 		}
 		return false
 	})
-	if !ok {
-		h.t.Fatalf("chat %d has no message with button %q", chatID, data)
-	}
-	return found
 }
 
 // withKey waits for the newest message to a chat with a reply keyboard
 // button labelled label.
 func (h *harness) withKey(chatID int64, label string) telegramtest.Sent {
 	h.t.Helper()
-	var found telegramtest.Sent
-	ok := h.srv.Wait(wait, func() bool {
-		sent := h.srv.Sent(chatID)
-		for i := len(sent) - 1; i >= 0; i-- {
-			if m := sent[i].Markup; m != nil {
-				for _, row := range m.Keyboard {
-					for _, b := range row {
-						if b.Text == label {
-							found = sent[i]
-							return true
-						}
-					}
+	return h.newestWith(chatID, "key "+label, func(m *telegramtest.Markup) bool {
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				if b.Text == label {
+					return true
 				}
 			}
 		}
 		return false
 	})
+}
+
+// newestWith waits for a message to a chat whose markup has what has looks
+// for, and returns the newest such message.
+func (h *harness) newestWith(chatID int64, what string, has func(*telegramtest.Markup) bool) telegramtest.Sent {
+	h.t.Helper()
+	var found telegramtest.Sent
+	ok := h.srv.Wait(wait, func() bool {
+		sent := h.srv.Sent(chatID)
+		for i := len(sent) - 1; i >= 0; i-- {
+			if m := sent[i].Markup; m != nil && has(m) {
+				found = sent[i]
+				return true
+			}
+		}
+		return false
+	})
 	if !ok {
-		h.t.Fatalf("chat %d has no message with key %q", chatID, label)
+		h.t.Fatalf("chat %d has no message with %s", chatID, what)
 	}
 	return found
 }
@@ -216,6 +215,29 @@ func (h *harness) pressKey(u telegramtest.User, label string) {
 	h.t.Helper()
 	h.withKey(u.ID, label)
 	h.srv.Text(telegramtest.Private(u), u, label)
+}
+
+// toPhotoStep takes the citizen through a road complaint with the given
+// description up to the photo step.
+func (h *harness) toPhotoStep(description string) {
+	h.t.Helper()
+	me := telegramtest.Private(budi)
+	h.startDraft("jalan")
+	h.srv.Text(me, budi, description)
+	h.waitSent(budi.ID, "Kirim lokasi")
+	h.srv.Location(me, budi, -7.7, 110.6)
+	h.waitSent(budi.ID, "Kirim foto")
+}
+
+// submitWithPhoto sends a photo at the photo step and sends the complaint
+// off.
+func (h *harness) submitWithPhoto() {
+	h.t.Helper()
+	me := telegramtest.Private(budi)
+	h.srv.Photo(me, budi, photo1, "")
+	h.waitSent(budi.ID, "Foto diterima")
+	h.srv.Text(me, budi, "lanjut")
+	h.pressKey(budi, "✅ Kirim")
 }
 
 // startDraft has the citizen start a complaint in a category.
@@ -489,10 +511,7 @@ func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
 	srv.Fail(telegramtest.Failure{Method: "getFile", Times: 2, Code: 500, Desc: "Internal Server Error"})
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
 	me := telegramtest.Private(budi)
-	h.startDraft("jalan")
-	srv.Text(me, budi, desc)
-	srv.Text(me, budi, "Jl. Pemuda, depan pasar Klaten")
-	h.waitSent(budi.ID, "Kirim foto")
+	h.toPhotoStep(desc)
 	id := srv.Photo(me, budi, photo1, "")
 	h.waitSent(budi.ID, "Foto diterima (1)")
 	if !srv.Wait(wait, func() bool { return srv.Offset() > id }) {
@@ -519,17 +538,9 @@ func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
 func TestLongPostSplitsCaption(t *testing.T) {
 	srv := telegramtest.New(t)
 	h := mustStart(t, srv, t.TempDir(), testConfig(false))
-	me := telegramtest.Private(budi)
 	long := strings.Repeat("Jalan rusak parah sekali. ", 70) // ~1800 characters
-	h.startDraft("jalan")
-	srv.Text(me, budi, long)
-	h.waitSent(budi.ID, "Kirim lokasi")
-	srv.Location(me, budi, -7.7, 110.6)
-	h.waitSent(budi.ID, "Kirim foto")
-	srv.Photo(me, budi, photo1, "")
-	h.waitSent(budi.ID, "Foto diterima")
-	srv.Text(me, budi, "lanjut")
-	h.pressKey(budi, "✅ Kirim")
+	h.toPhotoStep(long)
+	h.submitWithPhoto()
 	sent := h.waitCount(coordID, 2)
 	if !sent[0].Photo || !strings.Contains(sent[0].Text, "ADU-2026-000001") {
 		t.Errorf("first part is not the photo with the ticket: %+v", sent[0])
