@@ -156,6 +156,17 @@ func (h *harness) waitCount(chatID int64, n int) []telegramtest.Sent {
 	return h.srv.Sent(chatID)
 }
 
+// count counts the messages to a chat whose text contains want.
+func (h *harness) count(chatID int64, want string) int {
+	n := 0
+	for _, m := range h.srv.Sent(chatID) {
+		if strings.Contains(m.Text, want) {
+			n++
+		}
+	}
+	return n
+}
+
 // lastWithButton finds the newest message to a chat with an inline button
 // carrying data.
 func (h *harness) lastWithButton(chatID int64, data string) telegramtest.Sent {
@@ -524,13 +535,7 @@ func TestUpdatesConfirmedOnlyAfterStored(t *testing.T) {
 	}
 	srv.Text(me, budi, "lanjut")
 	h.withKey(budi.ID, "✅ Kirim")
-	n := 0
-	for _, m := range srv.Sent(budi.ID) {
-		if strings.Contains(m.Text, "Foto diterima") {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := h.count(budi.ID, "Foto diterima"); n != 1 {
 		t.Errorf("photo acknowledged %d times, want once", n)
 	}
 }
