@@ -375,7 +375,7 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 		Text: in.RawText, Photos: in.Input.Photos, Files: in.Input.Files, ReplyToBot: in.ReplyToBot,
 	}
 	if in.Edited {
-		return d.adminEdit(tx, ain, now)
+		return d.adminEdit(tx, in.Chat, ain, now)
 	}
 	var link store.Link
 	linked := false
@@ -414,9 +414,10 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 }
 
 // adminEdit passes on an admin's edit of a reply that reached a citizen;
-// an edit of anything else changes nothing.
-func (d *Desk) adminEdit(tx *store.Tx, ain flows.AdminInput, now time.Time) (flows.Outcome, error) {
-	ticket := tx.RelayedReply(ain.Chat, ain.MessageID)
+// an edit of anything else changes nothing. chat is where the edit came
+// from (for a migrated group, not the configured chat in ain).
+func (d *Desk) adminEdit(tx *store.Tx, chat flows.Chat, ain flows.AdminInput, now time.Time) (flows.Outcome, error) {
+	ticket := tx.RelayedReply(chat, ain.MessageID)
 	if ticket == "" {
 		return flows.Outcome{}, nil
 	}
