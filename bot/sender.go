@@ -140,126 +140,147 @@ type failing struct {
 
 // candidate is a queue head the sender may start.
 type candidate struct {
-	head store.Head
+	key  outKey
 	chat flows.Chat
 	rank uint64
 }
 
-func (s *sender) run(ctx context.Context) {
-	inflight := map[flows.Chat]bool{}
-	notBefore := map[flows.Chat]time.Time{}
-	fails := map[flows.Chat]*failing{}
+// sendState is what the sender knows between passes. Every map is bounded
+// by the chats with messages waiting or in flight.
+type sendState struct {
+	inflight  map[flows.Chat]bool
+	notBefore map[flows.Chat]time.Time
+	fails     map[flows.Chat]*failing
 	// Messages go oldest first. On a channel without a pacer, after holds
 	// per queue a tick at least the outbox sequence at its last send, so a
 	// queue that just sent ranks behind every message already waiting and
 	// one long queue cannot hold the sender. A paced channel needs no
 	// such rule: no chat can send faster than its limit, and a busy admin
 	// group keeps its whole allowance instead of one turn in a thousand.
-	after := map[flows.Chat]uint64{}
-	var tick uint64
-	unresolved := map[flows.Chat]bool{}
+	after      map[flows.Chat]uint64
+	tick       uint64
+	seq        uint64 // the outbox sequence at the last pass
+	unresolved map[flows.Chat]bool
 	// live and cands are reused from pass to pass.
-	live := map[flows.Chat]bool{}
-	var cands []candidate
+	live  map[flows.Chat]bool
+	cands []candidate
+}
+
+func (s *sender) run(ctx context.Context) {
+	st := &sendState{inflight: map[flows.Chat]bool{}, notBefore: map[flows.Chat]time.Time{}, fails: map[flows.Chat]*failing{},
+		after: map[flows.Chat]uint64{}, unresolved: map[flows.Chat]bool{}, live: map[flows.Chat]bool{}}
 	done := make(chan outcome)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		now := time.Now()
 		wakeAt := now.Add(time.Minute)
-		for chat, t := range notBefore {
+		for chat, t := range st.notBefore {
 			if !now.Before(t) {
-				delete(notBefore, chat)
+				delete(st.notBefore, chat)
 			} else if t.Before(wakeAt) {
 				wakeAt = t
 			}
 		}
-		if free := s.d.opt.MaxInFlight - len(inflight); free > 0 && ctx.Err() == nil {
-			var heads []store.Head
-			var seq uint64
-			err := s.d.store.View(func(tx *store.Tx) error {
-				var err error
-				heads, err = tx.OutboxHeads(s.ch.Name())
-				seq = tx.OutboxSeq()
-				return err
-			})
-			if err != nil {
-				s.log.Error("read outbox", "err", err)
-			}
-			cands = cands[:0]
-			clear(live)
-			for _, h := range heads {
-				queue := flows.Chat{Channel: s.ch.Name(), ID: h.Queue}
-				live[queue] = true
-				chat, ok := s.d.resolve(queue)
-				if !ok {
-					if !unresolved[queue] {
-						unresolved[queue] = true
-						s.log.Error("no admin chat for these messages on this channel: give the office (or the coordinators) a chat here in the config; messages wait",
-							"office", strings.TrimPrefix(h.Queue, "office:"))
-					}
-					continue
-				}
-				delete(unresolved, queue)
-				if inflight[chat] {
-					continue
-				}
-				if _, waiting := notBefore[chat]; waiting {
-					continue
-				}
-				if s.pacer != nil {
-					if wait := s.pacer.ReadyIn(chat); wait > 0 {
-						if t := now.Add(wait); t.Before(wakeAt) {
-							wakeAt = t
-						}
-						continue
-					}
-				}
-				cands = append(cands, candidate{head: h, chat: chat, rank: max(h.Seq, after[queue])})
-			}
-			for q := range after {
-				if !live[q] {
-					delete(after, q)
-				}
-			}
-			sort.Slice(cands, func(i, j int) bool { return cands[i].rank < cands[j].rank })
-			for _, c := range cands {
+		if free := s.d.opt.MaxInFlight - len(st.inflight); free > 0 && ctx.Err() == nil {
+			var next time.Time
+			for _, c := range s.ready(st, now, &next) {
 				if free == 0 {
 					break
 				}
-				if inflight[c.chat] {
+				if st.inflight[c.chat] {
 					continue // two queues that resolve to one chat
 				}
-				queue := flows.Chat{Channel: s.ch.Name(), ID: c.head.Queue}
-				inflight[c.chat] = true
-				if s.pacer == nil {
-					tick = max(tick, seq) + 1
-					after[queue] = tick
-				}
+				st.inflight[c.chat] = true
+				s.started(st, c.key.queue)
 				free--
 				go func(key outKey, chat flows.Chat) {
 					done <- s.deliver(ctx, key, chat)
-				}(outKey{queue, c.head.Seq}, c.chat)
+				}(c.key, c.chat)
+			}
+			if !next.IsZero() && next.Before(wakeAt) {
+				wakeAt = next
 			}
 		}
-		if ctx.Err() != nil && len(inflight) == 0 {
+		if ctx.Err() != nil && len(st.inflight) == 0 {
 			return
 		}
 		timer.Reset(time.Until(wakeAt))
 		select {
 		case r := <-done:
-			delete(inflight, r.chat)
-			s.settle(r, notBefore, fails)
+			delete(st.inflight, r.chat)
+			s.settle(r, st.notBefore, st.fails)
 		case <-s.wake:
 		case <-timer.C:
 		case <-ctx.Done():
 			// Finish what is in flight; start nothing new.
-			for len(inflight) > 0 {
+			for len(st.inflight) > 0 {
 				r := <-done
-				delete(inflight, r.chat)
+				delete(st.inflight, r.chat)
 			}
 			return
 		}
+	}
+}
+
+// ready returns the queue heads that may be sent now, best first: their
+// chat is neither sending, nor backing off, nor waiting for its limit.
+// next is set to when a chat waiting for its limit may send.
+func (s *sender) ready(st *sendState, now time.Time, next *time.Time) []candidate {
+	var heads []store.Head
+	var seq uint64
+	err := s.d.store.View(func(tx *store.Tx) error {
+		var err error
+		heads, err = tx.OutboxHeads(s.ch.Name())
+		seq = tx.OutboxSeq()
+		return err
+	})
+	if err != nil {
+		s.log.Error("read outbox", "err", err)
+	}
+	st.cands = st.cands[:0]
+	clear(st.live)
+	for _, h := range heads {
+		queue := flows.Chat{Channel: s.ch.Name(), ID: h.Queue}
+		st.live[queue] = true
+		chat, ok := s.d.resolve(queue)
+		if !ok {
+			if !st.unresolved[queue] {
+				st.unresolved[queue] = true
+				s.log.Error("no admin chat for these messages on this channel: give the office (or the coordinators) a chat here in the config; messages wait",
+					"office", strings.TrimPrefix(h.Queue, "office:"))
+			}
+			continue
+		}
+		delete(st.unresolved, queue)
+		if _, waiting := st.notBefore[chat]; waiting || st.inflight[chat] {
+			continue
+		}
+		if s.pacer != nil {
+			if wait := s.pacer.ReadyIn(chat); wait > 0 {
+				if t := now.Add(wait); next.IsZero() || t.Before(*next) {
+					*next = t
+				}
+				continue
+			}
+		}
+		st.cands = append(st.cands, candidate{key: outKey{queue, h.Seq}, chat: chat, rank: max(h.Seq, st.after[queue])})
+	}
+	for q := range st.after {
+		if !st.live[q] {
+			delete(st.after, q)
+		}
+	}
+	sort.Slice(st.cands, func(i, j int) bool { return st.cands[i].rank < st.cands[j].rank })
+	st.seq = seq
+	return st.cands
+}
+
+// started notes that a queue's head went out, for the ranking.
+func (s *sender) started(st *sendState, queue flows.Chat) {
+	if s.pacer == nil {
+		st.tick = max(st.tick, st.seq) + 1
+		st.after[queue] = st.tick
 	}
 }
 

@@ -207,21 +207,34 @@ func BenchmarkSplitText(b *testing.B) {
 	}
 }
 
-// Per-chat limiters do not pile up with every chat ever seen, and the file
-// id cache is bounded.
+// Per-chat limiters do not pile up with every chat ever seen; a limiter
+// in use is never replaced by a fresh one; the file id cache is bounded.
 func TestMemoryBounded(t *testing.T) {
 	tg, err := New(Config{Token: "1:x", APIURL: "http://127.0.0.1:1"}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Handed out to a send that has not taken its token yet.
+	group := tg.chatLimiter(-5)
 	for i := range 20000 {
-		tg.ReadyIn(MakeChat(int64(i + 1)))
+		tg.chatLimiter(int64(i + 1))
 		tg.fileIDs.Add(strconv.Itoa(i), "file")
-	}
-	if n := len(tg.chats); n > 2*sweepAfter {
-		t.Errorf("%d chat limiters kept for 20,000 idle chats", n)
 	}
 	if n := tg.fileIDs.Len(); n > fileIDCacheSize {
 		t.Errorf("file id cache holds %d", n)
+	}
+	// A minute later those chats are idle; the next sweep drops them.
+	for id, c := range tg.chats {
+		if id > 0 {
+			c.used = c.used.Add(-2 * idleLimiter)
+		}
+	}
+	tg.sweepAt = 0
+	tg.ReadyIn(MakeChat(99999))
+	if n := len(tg.chats); n > 2 {
+		t.Errorf("%d chat limiters kept after 20,000 chats went idle", n)
+	}
+	if tg.chatLimiter(-5) != group {
+		t.Errorf("the group's limiter, just used, was replaced by a fresh one")
 	}
 }

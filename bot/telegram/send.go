@@ -319,35 +319,49 @@ func waitFor(l *rate.Limiter, now time.Time) time.Duration {
 	return time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
 }
 
-// sweepAfter is how many chat limiters are kept before idle ones (as full
-// as new ones, so nothing is lost by dropping them) are swept out.
+// sweepAfter is how many chat limiters are kept before idle ones are
+// swept out.
 const sweepAfter = 512
 
+// idleLimiter is how long a chat limiter must be unused before a sweep
+// may drop it: far longer than any wait for it and the send after, so a
+// limiter in use is never replaced by a fresh, full one.
+const idleLimiter = time.Minute
+
+// chatLimit is a chat's limiter and when it was last handed out.
+type chatLimit struct {
+	l    *rate.Limiter
+	used time.Time
+}
+
 // chatLimiter returns a chat's limiter. The map holds at most about twice
-// the chats that sent within their limit's refill time: a sweep runs
-// whenever it doubled since the last one.
+// the chats that sent within the last minute: a sweep of idle, full
+// limiters (as good as new ones) runs whenever the map doubled since the
+// last one.
 func (t *Telegram) chatLimiter(chatID int64) *rate.Limiter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	now := time.Now()
 	if len(t.chats) > max(t.sweepAt, sweepAfter) {
-		now := time.Now()
-		for id, l := range t.chats {
-			if l.TokensAt(now) >= float64(l.Burst()) {
+		for id, c := range t.chats {
+			if now.Sub(c.used) > idleLimiter && c.l.TokensAt(now) >= float64(c.l.Burst()) {
 				delete(t.chats, id)
 			}
 		}
 		t.sweepAt = 2 * len(t.chats)
 	}
-	l := t.chats[chatID]
-	if l == nil {
+	c := t.chats[chatID]
+	if c == nil {
+		c = &chatLimit{}
 		if chatID < 0 {
-			l = rate.NewLimiter(t.limits.GroupRate, t.limits.GroupBurst)
+			c.l = rate.NewLimiter(t.limits.GroupRate, t.limits.GroupBurst)
 		} else {
-			l = rate.NewLimiter(t.limits.ChatRate, t.limits.ChatBurst)
+			c.l = rate.NewLimiter(t.limits.ChatRate, t.limits.ChatBurst)
 		}
-		t.chats[chatID] = l
+		t.chats[chatID] = c
 	}
-	return l
+	c.used = now
+	return c.l
 }
 
 // errUnreadable marks a call Telegram accepted (ok: true) whose result the

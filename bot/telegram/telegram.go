@@ -96,7 +96,7 @@ type Telegram struct {
 	me   models.User
 
 	mu      sync.Mutex
-	chats   map[int64]*rate.Limiter
+	chats   map[int64]*chatLimit
 	sweepAt int
 	// fileIDs maps a stored photo's hash to the file id Telegram gave it,
 	// so it is not uploaded again; bounded, least recently used goes.
@@ -148,7 +148,7 @@ func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram,
 		log: cfg.Logger.With("channel", channelName), limits: cfg.Limits,
 		global:  rate.NewLimiter(cfg.Limits.Global, cfg.Limits.GlobalBurst),
 		answers: make(chan string, 256),
-		chats:   map[int64]*rate.Limiter{},
+		chats:   map[int64]*chatLimit{},
 		fileIDs: fileIDs,
 	}, nil
 }
