@@ -50,15 +50,7 @@ func (ib *inbox) run(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		now := time.Now()
-		wakeAt := now.Add(time.Minute)
-		for q, t := range notBefore {
-			if !now.Before(t) {
-				delete(notBefore, q)
-			} else if t.Before(wakeAt) {
-				wakeAt = t
-			}
-		}
+		wakeAt := expire(notBefore, time.Now())
 		if free := maxConverting - len(inflight); free > 0 && ctx.Err() == nil {
 			var heads []store.Received
 			err := ib.d.store.View(func(tx *store.Tx) error {

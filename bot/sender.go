@@ -174,14 +174,7 @@ func (s *sender) run(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		now := time.Now()
-		wakeAt := now.Add(time.Minute)
-		for chat, t := range st.notBefore {
-			if !now.Before(t) {
-				delete(st.notBefore, chat)
-			} else if t.Before(wakeAt) {
-				wakeAt = t
-			}
-		}
+		wakeAt := expire(st.notBefore, now)
 		if free := s.d.opt.MaxInFlight - len(st.inflight); free > 0 && ctx.Err() == nil {
 			var next time.Time
 			for _, c := range s.ready(st, now, &next) {
@@ -326,6 +319,20 @@ func (s *sender) advice(r outcome) string {
 		return "admin chat refuses messages: add the bot to the group again, give it the rights to post, or fix the chat id in the config; messages wait"
 	}
 	return "send failed, will retry"
+}
+
+// expire forgets the waits in notBefore that are over, and returns when
+// the next one ends (a minute from now at the latest).
+func expire[K comparable](notBefore map[K]time.Time, now time.Time) time.Time {
+	wakeAt := now.Add(time.Minute)
+	for k, t := range notBefore {
+		if !now.Before(t) {
+			delete(notBefore, k)
+		} else if t.Before(wakeAt) {
+			wakeAt = t
+		}
+	}
+	return wakeAt
 }
 
 // backoff is the wait after failures in a row: base doubled each time.
