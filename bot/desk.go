@@ -83,6 +83,12 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 	if err != nil {
 		d.log.Error("read chat moves", "err", err)
 	}
+	for old, to := range d.moved {
+		if cfg.IsAdminChat(old) {
+			d.log.Warn("admin chat in the config has moved to a new id; messages go there, put the new id in the config",
+				"old", old.String(), "new", to.String())
+		}
+	}
 	return d
 }
 
