@@ -68,10 +68,7 @@ var ticketPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9]{0,9}-\d{4}-\d{6}\b`)
 
 // TicketIn finds a ticket number of this desk in a text, upper-cased, or
 // returns "".
-func (c *Config) TicketIn(text string) string { return c.ticketIn(text) }
-
-// ticketIn finds a ticket number of this desk in a text, upper-cased.
-func (c *Config) ticketIn(text string) string {
+func (c *Config) TicketIn(text string) string {
 	for _, t := range ticketPattern.FindAllString(text, -1) {
 		t = strings.ToUpper(t)
 		if strings.HasPrefix(t, c.TicketPrefix+"-") {
@@ -95,7 +92,7 @@ var adminCommands = map[string]bool{"proses": true, "selesai": true, "tolak": tr
 // named in a command, or else the post it replies to. "" means none.
 func AdminTicket(cfg *Config, in AdminInput) string {
 	if name, args, ok := ParseCommand(in.Text); ok && adminCommands[name] {
-		if t := cfg.ticketIn(args); t != "" {
+		if t := cfg.TicketIn(args); t != "" {
 			return t
 		}
 	}

@@ -400,7 +400,7 @@ func (s *step) idle() {
 // complaint: the one named in the text, or else the latest open one.
 func (s *step) addToThread() bool {
 	var target *Complaint
-	named := s.cfg.ticketIn(s.in.Text)
+	named := s.cfg.TicketIn(s.in.Text)
 	for i := len(s.env.Complaints) - 1; i >= 0; i-- {
 		c := &s.env.Complaints[i]
 		if !c.Status.Open() || c.Citizen != s.conv.Chat {

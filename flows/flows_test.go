@@ -371,3 +371,27 @@ func TestRequiredPlaceholders(t *testing.T) {
 		t.Errorf("submitted without {tiket}: %v", err)
 	}
 }
+
+// An office's address resolves by the config of the moment: its own chat,
+// else the coordinators', so changing either moves what is queued.
+func TestResolveFollowsConfig(t *testing.T) {
+	cfg := mustConfig(t)
+	disdik, dpu := OfficeChat("telegram", "disdik"), OfficeChat("telegram", "dpupr")
+	if got, ok := cfg.Resolve(disdik); !ok || got != coordChat {
+		t.Errorf("office without a chat resolves to %v, %v; want the coordinators' chat", got, ok)
+	}
+	newCoord := Chat{Channel: "telegram", ID: "-300"}
+	cfg.CoordinatorChats = []Chat{newCoord}
+	if got, _ := cfg.Resolve(disdik); got != newCoord {
+		t.Errorf("after admin_chat_id changed: %v, want %v", got, newCoord)
+	}
+	if got, _ := cfg.Resolve(dpu); got != dpuChat {
+		t.Errorf("office with its own chat resolves to %v", got)
+	}
+	if _, ok := cfg.Resolve(OfficeChat("whatsapp", "dpupr")); ok {
+		t.Errorf("resolved to a channel with no admin chat")
+	}
+	if got, ok := cfg.Resolve(citizen); !ok || got != citizen {
+		t.Errorf("a plain chat resolves to %v", got)
+	}
+}

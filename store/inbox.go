@@ -69,8 +69,3 @@ func (t *Tx) InboxHeads(channel string, limit int, want func(queue string) bool)
 func (t *Tx) Handled(channel, queue string, seq uint64) error {
 	return t.tx.Bucket(bucketInbox).Delete(queueKey(channel, queue, seq))
 }
-
-// InboxLen counts the received messages not yet handled.
-func (t *Tx) InboxLen() int {
-	return t.tx.Bucket(bucketInbox).Stats().KeyN
-}

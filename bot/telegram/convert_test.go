@@ -210,7 +210,7 @@ func BenchmarkSplitText(b *testing.B) {
 // Per-chat limiters do not pile up with every chat ever seen; a limiter
 // in use is never replaced by a fresh one; the file id cache is bounded.
 func TestMemoryBounded(t *testing.T) {
-	tg, err := New(Config{Token: "1:x", APIURL: "http://127.0.0.1:1"}, nil, nil, nil)
+	tg, err := New(Config{Token: "1:x", APIURL: "http://127.0.0.1:1"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

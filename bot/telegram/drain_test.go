@@ -63,7 +63,7 @@ func mustDrainer(t testing.TB, citizens, perCitizen, groupMsgs int) *drainer {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	desk := bot.New(st, cfg, bot.Options{Location: time.UTC, Logger: log})
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Logger: log}, desk, st, media)
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Logger: log}, desk, media)
 	if err != nil {
 		t.Fatal(err)
 	}

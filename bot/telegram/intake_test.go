@@ -122,7 +122,7 @@ func TestConflictStops(t *testing.T) {
 		srv.Fail(telegramtest.Failure{Method: "getUpdates", Times: 1 << 30, Code: 409, Desc: tc.desc})
 		st, media := mustStore(t, t.TempDir())
 		desk := bot.New(st, testConfig(false), bot.Options{})
-		tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, ConflictTimeout: 300 * time.Millisecond}, desk, st, media)
+		tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, ConflictTimeout: 300 * time.Millisecond}, desk, media)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestGetMeAtStart(t *testing.T) {
 	srv := telegramtest.New(t)
 	st, _ := mustStore(t, t.TempDir())
 	defer st.Close()
-	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, bot.New(st, testConfig(false), bot.Options{}), st, nil)
+	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, bot.New(st, testConfig(false), bot.Options{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkReplyLatency(b *testing.B) {
 		st, media := mustStore(b, b.TempDir())
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		desk := bot.New(st, testConfig(false), bot.Options{Location: time.UTC, Logger: log})
-		tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Logger: log}, desk, st, media)
+		tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Logger: log}, desk, media)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -84,7 +84,6 @@ type Telegram struct {
 	api     *tg.Bot
 	http    *http.Client
 	desk    Desk
-	store   *store.Store
 	media   *store.Media
 	log     *slog.Logger
 	limits  Limits
@@ -107,7 +106,7 @@ type Telegram struct {
 const fileIDCacheSize = 10000
 
 // New makes the channel. It does not reach the network.
-func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram, error) {
+func New(cfg Config, desk Desk, media *store.Media) (*Telegram, error) {
 	if strings.TrimSpace(cfg.Token) == "" {
 		return nil, errors.New("telegram: empty token")
 	}
@@ -144,7 +143,7 @@ func New(cfg Config, desk Desk, st *store.Store, media *store.Media) (*Telegram,
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	return &Telegram{
-		cfg: cfg, api: api, http: cfg.HTTPClient, desk: desk, store: st, media: media,
+		cfg: cfg, api: api, http: cfg.HTTPClient, desk: desk, media: media,
 		log: cfg.Logger.With("channel", channelName), limits: cfg.Limits,
 		global:  rate.NewLimiter(cfg.Limits.Global, cfg.Limits.GlobalBurst),
 		answers: make(chan string, 256),

@@ -96,7 +96,7 @@ func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Co
 	}
 	desk := bot.New(st, cfg, bot.Options{Now: func() time.Time { return clock }, Location: time.UTC, Logger: log})
 	fast := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 100}
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Limits: fast, Logger: log}, desk, st, media)
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Limits: fast, Logger: log}, desk, media)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +567,7 @@ func TestBadTokenStops(t *testing.T) {
 	st, _ := mustStore(t, t.TempDir())
 	defer st.Close()
 	desk := bot.New(st, testConfig(false), bot.Options{})
-	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, desk, st, nil)
+	tg, err := telegram.New(telegram.Config{Token: "999:wrong", APIURL: srv.URL, PollTimeout: time.Second}, desk, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +613,7 @@ func TestGroupRateLimit(t *testing.T) {
 	st, _ := mustStore(t, t.TempDir())
 	defer st.Close()
 	limits := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 20, GroupBurst: 1}
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, st, nil)
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -658,7 +658,7 @@ func TestAlbumLargerThanBurst(t *testing.T) {
 		photos = append(photos, h)
 	}
 	limits := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 2}
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, st, media)
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: limits}, nil, media)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -697,7 +697,7 @@ func TestSplitPostNotDuplicatedBy429(t *testing.T) {
 		t.Fatal(err)
 	}
 	fast := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 100}
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: fast}, nil, st, media)
+	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, Limits: fast}, nil, media)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger) error {
 	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log})
 	tg, err := telegram.New(telegram.Config{
 		Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, PollTimeout: cfg.Telegram.PollTimeout, Logger: log,
-	}, desk, st, media)
+	}, desk, media)
 	if err != nil {
 		return err
 	}
