@@ -31,6 +31,10 @@ type AdminInput struct {
 	// ReplyToBot is set when the message replies to one of the bot's own
 	// messages.
 	ReplyToBot bool
+	// console is set for an action from the console (see Console): its
+	// user was checked there and its complaint is ReplyTicket; plain marks
+	// a console reply, never read as a command.
+	console, plain bool
 }
 
 // ParseCommand splits "/name@bot args" into a lower-case name and the
@@ -106,6 +110,9 @@ func AdminTicket(cfg *Config, in AdminInput) string {
 func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 	a := &admin{cfg: cfg, t: &cfg.Texts, in: in, now: now}
 	name, args, isCmd := ParseCommand(in.Text)
+	if in.plain {
+		name, args, isCmd = "", "", false
+	}
 	switch {
 	case isCmd && (name == "bantuan" || name == "help" || name == "start"):
 		a.ack(fill(a.t.AdminHelp, "dinas", a.officeIDs()), "")
@@ -128,11 +135,14 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 		}
 		return a.outcome()
 	}
-	if !cfg.AdminAllowed(in.Chat.Channel, in.UserID) {
+	if !in.console && !cfg.AdminAllowed(in.Chat.Channel, in.UserID) {
 		a.ack(a.t.AdminNotAllowed, "")
 		return a.outcome()
 	}
 	ticket := AdminTicket(cfg, in)
+	if in.console {
+		ticket = in.ReplyTicket
+	}
 	switch {
 	case ticket == "":
 		a.ack(fill(a.t.AdminNoTicket, "tiket", TicketNumber(cfg.TicketPrefix, now.Year(), 123)), "")
@@ -140,7 +150,7 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 	case cp == nil:
 		a.ack(fill(a.t.AdminUnknownTicket, "tiket", ticket), "")
 		return a.outcome()
-	case !cfg.mayAct(in.Chat, cp):
+	case !in.console && !cfg.mayAct(in.Chat, cp):
 		a.ack(fill(a.t.AdminNotYours, "tiket", cp.Ticket, "dinas", cfg.OfficeName(cp.Office)), "")
 		return a.outcome()
 	}

@@ -112,7 +112,7 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 	}
 	fresh := conv.Updated.IsZero()
 	conv.Updated = env.Now
-	s := &step{cfg: cfg, t: &cfg.Texts, conv: conv, in: in, env: env, fresh: fresh, from: conv.State}
+	s := &step{cfg: cfg, t: cfg.texts(conv.Chat.Channel), conv: conv, in: in, env: env, fresh: fresh, from: conv.State}
 	if in.Kind != InputPhoto {
 		s.conv.LastGroup = ""
 	}

@@ -37,8 +37,8 @@ type Config struct {
 	CoordinatorChats []Chat
 	Offices          []Office
 	Categories       []Category
-	// AdminUsers, when not empty, narrows who may act in admin chats to
-	// these "channel:user id" keys.
+	// AdminUsers, when it names users of a channel, narrows who may act in
+	// that channel's admin chats to them. Keys are "channel:user id".
 	AdminUsers     map[string]bool
 	DescriptionMin int
 	DescriptionMax int
@@ -53,7 +53,12 @@ type Config struct {
 	// ThreadLimit caps the entries of a complaint's thread; past it the
 	// citizen is asked to wait for an answer.
 	ThreadLimit int
-	Texts       Texts
+	// Channels are the capabilities of each channel by name; a channel not
+	// named has DefaultCaps.
+	Channels map[string]Caps
+	Texts    Texts
+	// phrased are Texts phrased for each of Channels (see prepare).
+	phrased map[string]*Texts
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
@@ -114,7 +119,11 @@ func (c *Config) Validate() error {
 	if c.ThreadLimit < 10 || c.ThreadLimit > 10000 {
 		return fmt.Errorf("thread_limit: %d must be between 10 and 10000", c.ThreadLimit)
 	}
-	return c.Texts.validate()
+	if err := c.Texts.validate(); err != nil {
+		return err
+	}
+	c.prepare()
+	return nil
 }
 
 // Office returns the office with the given ID.
@@ -195,9 +204,18 @@ func (c *Config) IsAdminChat(chat Chat) bool {
 	return false
 }
 
-// AdminAllowed reports whether a user in an admin chat may act.
+// AdminAllowed reports whether a user in an admin chat may act: anyone
+// in an admin chat, unless AdminUsers lists users of that channel.
 func (c *Config) AdminAllowed(channel, userID string) bool {
-	return len(c.AdminUsers) == 0 || c.AdminUsers[channel+":"+userID]
+	if c.AdminUsers[channel+":"+userID] {
+		return true
+	}
+	for key := range c.AdminUsers {
+		if strings.HasPrefix(key, channel+":") {
+			return false
+		}
+	}
+	return true
 }
 
 // mayAct reports whether an admin chat may act on a complaint: its office's

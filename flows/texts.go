@@ -58,6 +58,10 @@ type Texts struct {
 	StatusLine          string
 	ThreadAdded         string
 	ThreadFull          string
+	ChooseButtons       string
+	ChooseNumbers       string
+	LocationByButton    string
+	LocationByPin       string
 
 	AdminPost           string
 	AdminForwardedPost  string
@@ -86,6 +90,8 @@ type Texts struct {
 	ChatID              string
 	ReasonBlocked       string
 	ReasonOther         string
+	ConsoleAction       string
+	ConsoleReplied      string
 
 	CitizenReply      string
 	CitizenInProgress string
@@ -104,14 +110,14 @@ func DefaultTexts() Texts {
 		MenuComplaint:       "📝 Buat aduan",
 		MenuStatus:          "📋 Aduan saya",
 		MenuHelp:            "❓ Bantuan",
-		Help:                "Cara membuat aduan: pilih kategori, tulis uraian masalah, kirim lokasi, lalu foto bila ada. Anda akan menerima nomor tiket, dan jawaban dinas dikirim ke percakapan ini.\n\nPerintah:\n/aduan – buat aduan baru\n/status – lihat aduan Anda\n/batal – batalkan aduan yang sedang diisi\n/bantuan – bantuan ini",
+		Help:                "Cara membuat aduan: pilih kategori, tulis uraian masalah, kirim lokasi, lalu foto bila ada. Anda akan menerima nomor tiket, dan jawaban dinas dikirim ke percakapan ini.\n\nPerintah:\n{/aduan} – buat aduan baru\n{/status} – lihat aduan Anda\n{/batal} – batalkan aduan yang sedang diisi\n{/bantuan} – bantuan ini",
 		UnknownCommand:      "Perintah itu tidak dikenal.",
 		AskCategory:         "Pilih kategori aduan Anda:",
 		AskDescription:      "Tuliskan uraian masalahnya ({min}–{maks} karakter): apa yang terjadi, sejak kapan, dan dampaknya.",
 		DescriptionShort:    "Uraian terlalu singkat ({jumlah} karakter). Mohon tulis minimal {min} karakter agar petugas dapat memahami masalahnya.",
 		DescriptionLong:     "Uraian terlalu panjang ({jumlah} karakter). Mohon ringkas menjadi paling banyak {maks} karakter.",
-		AskLocation:         "Di mana lokasinya? Tekan tombol \"📍 Kirim lokasi\" atau ketik alamat/patokan (misalnya: Jl. Pemuda depan SD 2, Klaten Tengah).",
-		AskLocationOptional: "Di mana lokasinya? Tekan tombol \"📍 Kirim lokasi\", ketik alamat/patokan, atau ketik \"lewati\".",
+		AskLocation:         "Di mana lokasinya? {cara_lokasi}, atau ketik alamat/patokan (misalnya: Jl. Pemuda depan SD 2, Klaten Tengah).",
+		AskLocationOptional: "Di mana lokasinya? {cara_lokasi}, ketik alamat/patokan, atau ketik \"lewati\".",
 		LocationButton:      "📍 Kirim lokasi",
 		LocationShort:       "Alamat terlalu singkat. Mohon tulis alamat atau patokan yang lebih jelas, atau kirim lokasi.",
 		AskPhoto:            "Kirim foto masalahnya (boleh lebih dari satu).",
@@ -131,22 +137,26 @@ func DefaultTexts() Texts {
 		EditLocation:        "Lokasi",
 		EditPhoto:           "Foto",
 		Submitted:           "Terima kasih. Aduan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Jawaban akan dikirim ke percakapan ini. Simpan nomor tiket untuk menanyakan perkembangannya.",
-		Cancelled:           "Aduan dibatalkan. Ketik /aduan untuk membuat aduan baru.",
+		Cancelled:           "Aduan dibatalkan. Ketik {/aduan} untuk membuat aduan baru.",
 		NothingToCancel:     "Tidak ada aduan yang sedang diisi.",
-		DraftInProgress:     "Anda sedang mengisi aduan. Lanjutkan di bawah ini, atau ketik /batal untuk membatalkan.",
+		DraftInProgress:     "Anda sedang mengisi aduan. Lanjutkan di bawah ini, atau ketik {/batal} untuk membatalkan.",
 		StaleChoice:         "Pilihan itu sudah tidak berlaku.",
 		NeedText:            "Mohon balas dengan teks.",
-		NeedChoice:          "Mohon pilih salah satu tombol, atau balas dengan angkanya.",
+		NeedChoice:          "Mohon {cara_pilih}.",
 		NeedLocation:        "Mohon kirim lokasi atau ketik alamatnya.",
 		NeedPhoto:           "Mohon kirim foto.",
 		Edited:              "Pesan yang diubah tidak dapat diproses. Mohon kirim sebagai pesan baru.",
 		TooLarge:            "Berkas terlalu besar atau tidak dapat diambil. Mohon kirim ulang sebagai foto biasa.",
 		PhotoInvalid:        "Foto tidak dapat dibaca (kosong atau rusak). Mohon kirim ulang fotonya.",
-		StatusNone:          "Anda belum memiliki aduan. Ketik /aduan untuk membuat aduan.",
+		StatusNone:          "Anda belum memiliki aduan. Ketik {/aduan} untuk membuat aduan.",
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
+		ChooseButtons:       "pilih salah satu tombol, atau balas dengan angkanya",
+		ChooseNumbers:       "balas dengan angka pilihan Anda",
+		LocationByButton:    "Tekan tombol \"📍 Kirim lokasi\"",
+		LocationByPin:       "Bagikan lokasi (📎 → Lokasi)",
 
 		AdminPost:           "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
 		AdminForwardedPost:  "↪️ DITERUSKAN dari {asal}\n{pesan}",
@@ -175,6 +185,8 @@ func DefaultTexts() Texts {
 		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
 		ReasonBlocked:       "warga memblokir bot atau akunnya tidak ada lagi.",
 		ReasonOther:         "ditolak oleh platform.",
+		ConsoleAction:       "🖥️ {pengguna} lewat konsol:\n{pesan}",
+		ConsoleReplied:      "💬 Balasan untuk {tiket} dikirim ke warga:\n{pesan}",
 
 		CitizenReply:      "Balasan dari {dinas} untuk {tiket}:\n{pesan}",
 		CitizenInProgress: "Aduan {tiket} sedang diproses oleh {dinas}.",
@@ -205,6 +217,8 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
+		"choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
+		"location_by_button": &t.LocationByButton, "location_by_pin": &t.LocationByPin,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
 		"admin_citizen_msg": &t.AdminCitizenMsg, "admin_help": &t.AdminHelp,
 		"admin_no_ticket": &t.AdminNoTicket, "admin_unknown_ticket": &t.AdminUnknownTicket,
@@ -216,6 +230,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "info_omitted": &t.InfoOmitted, "admin_unsupported": &t.AdminUnsupported,
 		"admin_reply_internal": &t.AdminReplyInternal, "admin_reply_unmatched": &t.AdminReplyUnmatched, "media_dropped": &t.MediaDropped,
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
+		"console_action": &t.ConsoleAction, "console_replied": &t.ConsoleReplied,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
 		"citizen_forwarded": &t.CitizenForwarded, "citizen_correction": &t.CitizenCorrection,
@@ -252,7 +267,7 @@ var required = map[string][]string{
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},
 	"admin_info": {"tiket", "riwayat"}, "admin_status_set": {"tiket", "status"}, "admin_unknown_ticket": {"tiket"},
-	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "summary": {"pesan"},
+	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
 	"ask_description": {"min", "maks"}, "description_short": {"min"}, "description_long": {"maks"}, "photo_limit": {"maks"},
 }
 
