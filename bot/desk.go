@@ -123,12 +123,21 @@ func (d *Desk) Accept(ctx context.Context, channel string, rs []store.Received) 
 // acknowledged to its platform; the replies go out after commit. A message
 // whose key was seen before changes nothing.
 func (d *Desk) Handle(ctx context.Context, in Inbound) error {
-	return d.handle(ctx, in, nil)
+	return d.handle(ctx, in, nil, nil)
+}
+
+// HandleWith is Handle for a channel that keeps its own record of what it
+// received (the web chat's transcript): keep runs in the same transaction,
+// after the message was found new, so the record and the message's effects
+// are stored together or not at all. keep may run more than once and must
+// only write through tx.
+func (d *Desk) HandleWith(ctx context.Context, in Inbound, keep func(tx *store.Tx) error) error {
+	return d.handle(ctx, in, nil, keep)
 }
 
 // handle runs one inbound message in one transaction; from is the inbox
 // entry it came from, removed in the same transaction, or nil.
-func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received) error {
+func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, keep func(tx *store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -144,6 +153,11 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received) err
 		} else if in.Key != "" {
 			seen, err := tx.Seen(in.Key, now)
 			if err != nil || seen {
+				return err
+			}
+		}
+		if keep != nil {
+			if err := keep(tx); err != nil {
 				return err
 			}
 		}

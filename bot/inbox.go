@@ -113,5 +113,5 @@ func (ib *inbox) process(ctx context.Context, r store.Received, attempt int) err
 	if in.Chat.ID == "" {
 		in.Chat.ID = r.Queue
 	}
-	return ib.d.handle(ctx, *in, &r)
+	return ib.d.handle(ctx, *in, &r, nil)
 }

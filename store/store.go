@@ -29,7 +29,8 @@ var (
 	bucketMeta          = []byte("meta")
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
-	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue}
+	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue,
+		bucketChatLog, bucketChatMedia, bucketSessions}
 )
 
 // ErrLocked means another process holds the database open.

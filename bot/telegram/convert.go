@@ -11,20 +11,24 @@ import (
 	"aduan/flows"
 )
 
-// channelName is the name of this channel in flows.Chat.
-const channelName = "telegram"
+// ChannelName is the name of this channel in flows.Chat.
+const ChannelName = "telegram"
+
+// Caps are Telegram's capabilities: buttons, a location button, slash
+// commands.
+var Caps = flows.Caps{Buttons: true, LocationButton: true, Slash: true}
 
 // maxDownload is the largest file a bot may download from the Bot API.
 const maxDownload = 20 << 20
 
 // MakeChat makes the flows chat of a Telegram chat id.
 func MakeChat(id int64) flows.Chat {
-	return flows.Chat{Channel: channelName, ID: strconv.FormatInt(id, 10)}
+	return flows.Chat{Channel: ChannelName, ID: strconv.FormatInt(id, 10)}
 }
 
 // ParseChat returns the Telegram chat id of a flows chat.
 func ParseChat(c flows.Chat) (int64, error) {
-	if c.Channel != channelName {
+	if c.Channel != ChannelName {
 		return 0, &chatError{c}
 	}
 	id, err := strconv.ParseInt(c.ID, 10, 64)
@@ -39,7 +43,7 @@ type chatError struct{ c flows.Chat }
 func (e *chatError) Error() string { return "not a telegram chat: " + e.c.String() }
 
 // updateKey is the desk's key of an update, for de-duplication.
-func updateKey(id int64) string { return channelName + ":update:" + strconv.FormatInt(id, 10) }
+func updateKey(id int64) string { return ChannelName + ":update:" + strconv.FormatInt(id, 10) }
 
 // converted is an update in the desk's terms, with the photo still to be
 // fetched, if any.

@@ -165,7 +165,7 @@ func FuzzConvert(f *testing.F) {
 		if !ok {
 			return
 		}
-		if c.in.Chat.Channel != channelName || c.in.Chat.ID == "" || (c.in.Input.Kind == "") == c.in.MovedTo.IsZero() {
+		if c.in.Chat.Channel != ChannelName || c.in.Chat.ID == "" || (c.in.Input.Kind == "") == c.in.MovedTo.IsZero() {
 			t.Fatalf("bad conversion %+v", c.in)
 		}
 		if c.file != nil && c.in.Input.Kind != flows.InputPhoto {

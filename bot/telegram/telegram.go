@@ -94,6 +94,11 @@ type Telegram struct {
 	meMu sync.RWMutex
 	me   models.User
 
+	// down says why the channel is not connected now; nil when the last
+	// getUpdates succeeded.
+	downMu sync.Mutex
+	down   error
+
 	mu      sync.Mutex
 	chats   map[int64]*chatLimit
 	sweepAt int
@@ -144,19 +149,34 @@ func New(cfg Config, desk Desk, media *store.Media) (*Telegram, error) {
 	}
 	return &Telegram{
 		cfg: cfg, api: api, http: cfg.HTTPClient, desk: desk, media: media,
-		log: cfg.Logger.With("channel", channelName), limits: cfg.Limits,
+		log: cfg.Logger.With("channel", ChannelName), limits: cfg.Limits,
 		global:  rate.NewLimiter(cfg.Limits.Global, cfg.Limits.GlobalBurst),
 		answers: make(chan string, 256),
 		chats:   map[int64]*chatLimit{},
 		fileIDs: fileIDs,
+		down:    errors.New("not connected yet"),
 	}, nil
 }
 
 // Name is the channel's name in flows.Chat.
-func (t *Telegram) Name() string { return channelName }
+func (t *Telegram) Name() string { return ChannelName }
 
 // ErrUnauthorized means the Bot API rejected the token.
 var ErrUnauthorized = errors.New("telegram rejected the bot token: check telegram.token (ADUAN_TELEGRAM_TOKEN) and telegram.api_url")
+
+// Ready reports whether the channel is connected: nil once getUpdates
+// answers, else why not.
+func (t *Telegram) Ready() error {
+	t.downMu.Lock()
+	defer t.downMu.Unlock()
+	return t.down
+}
+
+func (t *Telegram) setDown(err error) {
+	t.downMu.Lock()
+	t.down = err
+	t.downMu.Unlock()
+}
 
 // ErrConflict means getUpdates kept answering 409 Conflict: a webhook is
 // set, or another process polls with the same token.
@@ -170,6 +190,7 @@ var ErrConflict = errors.New("telegram: getUpdates conflict")
 // updates.
 func (t *Telegram) Run(ctx context.Context) error {
 	if err := t.getMe(ctx); err != nil || ctx.Err() != nil {
+		t.setDown(err)
 		return err
 	}
 	for range 4 {
@@ -187,6 +208,7 @@ func (t *Telegram) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		t.setDown(err)
 		var retry *bot.RetryAfterError
 		switch {
 		case errors.Is(err, ErrUnauthorized):
@@ -216,7 +238,7 @@ func (t *Telegram) Run(ctx context.Context) error {
 			continue
 		}
 		rs, callbacks, last := t.receive(raw)
-		if err := t.desk.Accept(ctx, channelName, rs); err != nil {
+		if err := t.desk.Accept(ctx, ChannelName, rs); err != nil {
 			failures++
 			t.log.Error("store updates, will fetch them again", "err", err)
 			sleep(ctx, pollBackoff(failures))

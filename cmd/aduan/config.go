@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +15,10 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"golang.org/x/crypto/bcrypt"
 
 	"aduan/bot/telegram"
+	"aduan/bot/web"
 	"aduan/flows"
 )
 
@@ -36,6 +40,13 @@ type fileConfig struct {
 		MinChars int `mapstructure:"min_chars"`
 		MaxChars int `mapstructure:"max_chars"`
 	} `mapstructure:"description"`
+	HTTPAddr string `mapstructure:"http_addr"`
+	Web      struct {
+		Enabled       bool          `mapstructure:"enabled"`
+		SecureCookies bool          `mapstructure:"secure_cookies"`
+		MaxPhotoMB    int           `mapstructure:"max_photo_mb"`
+		ConsoleUsers  []consoleUser `mapstructure:"console_users"`
+	} `mapstructure:"web"`
 	Telegram struct {
 		Token        string        `mapstructure:"token"`
 		APIURL       string        `mapstructure:"api_url"`
@@ -58,6 +69,14 @@ type fileConfig struct {
 	Texts map[string]string `mapstructure:"texts"`
 }
 
+// consoleUser is one entry of web.console_users.
+type consoleUser struct {
+	Name         string   `mapstructure:"name"`
+	DisplayName  string   `mapstructure:"display_name"`
+	PasswordHash string   `mapstructure:"password_hash"`
+	Offices      []string `mapstructure:"offices"`
+}
+
 // defaults are the values of keys the file may leave out. Each is also
 // where the environment can override it.
 var defaults = map[string]any{
@@ -72,6 +91,10 @@ var defaults = map[string]any{
 	"thread_limit":            100,
 	"description.min_chars":   15,
 	"description.max_chars":   2000,
+	"http_addr":               "127.0.0.1:8080",
+	"web.enabled":             true,
+	"web.secure_cookies":      false,
+	"web.max_photo_mb":        10,
 	"telegram.token":          "",
 	"telegram.api_url":        "https://api.telegram.org",
 	"telegram.admin_chat_id":  0,
@@ -84,6 +107,8 @@ type appConfig struct {
 	DataDir  string
 	Location *time.Location
 	LogLevel string
+	HTTPAddr string
+	Web      web.Config
 	Telegram struct {
 		Token       string
 		APIURL      string
@@ -107,6 +132,9 @@ func configPath(flagValue string) string {
 // loadConfig reads and checks the config file with its environment
 // overrides. Errors name the key at fault.
 func loadConfig(path string) (*appConfig, error) {
+	if err := checkEnvironment(); err != nil {
+		return nil, err
+	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -132,6 +160,11 @@ func loadConfig(path string) (*appConfig, error) {
 		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
+	if data, err := os.ReadFile(path); err == nil {
+		if err := checkFileKeys(data); err != nil {
+			return nil, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
 	var fc fileConfig
 	err := v.UnmarshalExact(&fc, func(dc *mapstructure.DecoderConfig) {
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
@@ -140,10 +173,14 @@ func loadConfig(path string) (*appConfig, error) {
 		)
 	})
 	if err != nil {
+		if err, fromEnv := blameEnvironment(err); fromEnv {
+			return nil, err
+		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	ac, err := fc.check()
 	if err != nil {
+		err, _ = blameEnvironment(err)
 		return nil, err
 	}
 	// A relative data_dir is read from the config file's folder, so a start
@@ -187,8 +224,12 @@ func (fc *fileConfig) check() (*appConfig, error) {
 		return nil, fmt.Errorf("telegram.poll_timeout: %s must be between 1s and 5m", tgc.PollTimeout)
 	}
 	ac.Telegram.Token, ac.Telegram.APIURL, ac.Telegram.PollTimeout = tgc.Token, tgc.APIURL, tgc.PollTimeout
+	if err := fc.checkWeb(ac); err != nil {
+		return nil, err
+	}
 
 	f := &ac.Flows
+	f.Channels = map[string]flows.Caps{telegram.ChannelName: telegram.Caps, web.ChannelName: web.Caps}
 	f.TicketPrefix = fc.TicketPrefix
 	f.Coordinator = fc.Coordinator
 	f.ShowAdminName = fc.ShowAdminName
@@ -233,5 +274,61 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	for i, u := range ac.Web.Users {
+		for _, o := range u.Offices {
+			if _, ok := f.Office(o); !ok {
+				return nil, fmt.Errorf("web.console_users[%d].offices: %q is not an office id", i, o)
+			}
+		}
+	}
 	return ac, nil
+}
+
+// checkWeb checks the HTTP server's keys: an address that is not loopback
+// needs console users, each with a name and a bcrypt hash.
+func (fc *fileConfig) checkWeb(ac *appConfig) error {
+	host, port, err := net.SplitHostPort(fc.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http_addr: %q must be host:port, e.g. 127.0.0.1:8080 or :8080", fc.HTTPAddr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("http_addr: port %q must be a number from 0 to 65535", port)
+	}
+	ac.HTTPAddr = fc.HTTPAddr
+	w := fc.Web
+	if w.MaxPhotoMB < 1 || w.MaxPhotoMB > 50 {
+		return fmt.Errorf("web.max_photo_mb: %d must be between 1 and 50", w.MaxPhotoMB)
+	}
+	ac.Web = web.Config{Citizen: w.Enabled, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
+	seen := map[string]bool{}
+	for i, u := range w.ConsoleUsers {
+		key := fmt.Sprintf("web.console_users[%d]", i)
+		switch {
+		case !consoleName.MatchString(u.Name):
+			return fmt.Errorf("%s.name: %q must be 1 to 32 letters, digits, '.', '-' or '_'", key, u.Name)
+		case seen[u.Name]:
+			return fmt.Errorf("%s.name: %q is listed twice", key, u.Name)
+		}
+		seen[u.Name] = true
+		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
+			return fmt.Errorf("%s.password_hash: not a bcrypt hash; make one with: aduan hash-password", key)
+		}
+		ac.Web.Users = append(ac.Web.Users, web.User{Name: u.Name, Display: u.DisplayName, Hash: u.PasswordHash, Offices: u.Offices})
+	}
+	if len(ac.Web.Users) == 0 && !loopback(host) {
+		return fmt.Errorf("http_addr: %q is reachable from other computers, so the console needs a login: add web.console_users (hash a password with: aduan hash-password), or bind to 127.0.0.1", fc.HTTPAddr)
+	}
+	return nil
+}
+
+var consoleName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
+
+// loopback reports whether a listen host is reachable only from this
+// machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"aduan/flows"
 )
 
@@ -83,9 +85,6 @@ func TestEnvironmentOverrides(t *testing.T) {
 	case f.TicketPrefix != "KLT" || f.DescriptionMin != 20:
 		t.Errorf("prefix %q, min %d", f.TicketPrefix, f.DescriptionMin)
 	}
-	if err := cfg.needTelegram(); err != nil {
-		t.Errorf("needTelegram: %v", err)
-	}
 }
 
 // A relative data_dir is the config file's folder's, wherever aduan is
@@ -115,7 +114,14 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"unknown key", replace("  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s"), nil, "'telegram' has invalid keys: tokn"},
+		{"unknown key", replace("  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s"), nil, "telegram.tokn: unknown key (did you mean telegram.token?)"},
+		{"misspelled key in a list", replace("  - id: disdik\n    name:", "  - id: disdik\n    nam:"), nil, "offices[1].nam: unknown key (did you mean offices[1].name?)"},
+		{"bad value from the environment", nil, map[string]string{"ADUAN_MAX_PHOTOS": "banyak"}, `environment variable ADUAN_MAX_PHOTOS="banyak"`},
+		{"secret not echoed", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "ADUAN_TELEGRAM_TOKEN=(hidden): telegram.token"},
+		{"open console on the network", nil, map[string]string{"ADUAN_HTTP_ADDR": "0.0.0.0:8080"}, "web.console_users"},
+		{"bad http_addr", nil, map[string]string{"ADUAN_HTTP_ADDR": "8080"}, "http_addr"},
+		{"console user without hash", replace("  console_users: []\n", "  console_users:\n    - name: sari\n      password_hash: rahasia\n"), nil, "web.console_users[0].password_hash: not a bcrypt hash"},
+		{"console user of no office", replace("  console_users: []\n", "  console_users:\n    - name: sari\n      password_hash: \""+testHash+"\"\n      offices: [pupr]\n"), nil, "web.console_users[0].offices"},
 		{"bad admin user id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_USER_IDS": "11,budi"}, "telegram.admin_user_ids"},
 		{"unknown top key", prepend("colour: blue\n"), nil, "colour"},
 		{"bad chat id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_CHAT_ID": "abc"}, "telegram.admin_chat_id"},
@@ -153,7 +159,12 @@ func TestRunExitCodes(t *testing.T) {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
 	path := mustWrite(t, shipped(t))
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -161,11 +172,17 @@ func TestRunExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no token", []string{"-config", path}, nil, exitConfig, "ADUAN_TELEGRAM_TOKEN"},
-		{"no admin chat", []string{"-config", path}, map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x"}, exitConfig, "ADUAN_TELEGRAM_ADMIN_CHAT_ID"},
+		{"check without any credentials", []string{"-config", path, "-check"}, nil, 0, "channels: web chat, console"},
+		{"check with telegram", []string{"-check"}, map[string]string{"ADUAN_CONFIG": path, "ADUAN_TELEGRAM_TOKEN": "1:x"}, 0, "channels: telegram, web chat, console"},
+		{"data_dir not writable", []string{"-config", path, "-check"}, map[string]string{"ADUAN_DATA_DIR": filepath.Join(notDir, "data")}, exitConfig, "data_dir"},
+		{"unknown variable", []string{"-config", path, "-check"}, map[string]string{"ADUAN_TELEGRAM_TOKN": "1:x"}, exitConfig, "ADUAN_TELEGRAM_TOKN names no config key (did you mean ADUAN_TELEGRAM_TOKEN?)"},
 		{"missing file", []string{"-config", filepath.Join(t.TempDir(), "nope.yaml")}, nil, exitConfig, "nope.yaml"},
-		{"config from env", []string{"-check"}, map[string]string{"ADUAN_CONFIG": path, "ADUAN_TELEGRAM_TOKEN": "1:x", "ADUAN_TELEGRAM_ADMIN_CHAT_ID": "-5"}, 0, "is valid"},
 		{"bad flag", []string{"-nope"}, nil, exitConfig, "flag provided but not defined"},
+		{"stray argument", []string{"-config", path, "start"}, nil, exitConfig, `unexpected argument "start"`},
+		{"help", []string{"-h"}, nil, 0, "hash-password"},
+		{"help names the variables", []string{"-h"}, nil, 0, "ADUAN_TELEGRAM_TOKEN"},
+		{"version", []string{"version"}, nil, 0, "aduan "},
+		{"version flag", []string{"--version"}, nil, 0, "commit "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,10 +190,45 @@ func TestRunExitCodes(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			var out bytes.Buffer
-			if code := run(tt.args, &out); code != tt.code || !strings.Contains(out.String(), tt.want) {
+			if code := run(tt.args, os.Stdin, &out, &out); code != tt.code || !strings.Contains(out.String(), tt.want) {
 				t.Errorf("run(%v) = %d, %q; want %d and %q", tt.args, code, out.String(), tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// testHash is a bcrypt hash of "rahasia-sekali".
+const testHash = "$2a$04$TLQxuwWSOXCO0gjTVCv7YOwwh5PcPIdbarVoyPd7bIDD37mfscpRm"
+
+func TestHashPassword(t *testing.T) {
+	tests := []struct {
+		input string
+		code  int
+		want  string
+	}{
+		{"rahasia-sekali\n", 0, "$2a$"},
+		{"pendek\n", exitConfig, "at least 10 characters"},
+	}
+	for _, tt := range tests {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteString(tt.input)
+		w.Close()
+		var out, errOut bytes.Buffer
+		code := run([]string{"hash-password"}, r, &out, &errOut)
+		r.Close()
+		if code != tt.code || !strings.Contains(out.String()+errOut.String(), tt.want) {
+			t.Errorf("hash-password %q = %d, %q %q; want %d and %q", tt.input, code, out.String(), errOut.String(), tt.code, tt.want)
+			continue
+		}
+		if code == 0 {
+			hash := strings.TrimSpace(out.String())
+			if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte("rahasia-sekali")); err != nil {
+				t.Errorf("the printed hash does not match the password: %v", err)
+			}
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 // Command aduan runs the complaint desk: one binary, one config file.
 //
 //	aduan [-config config.yaml] [-check]
+//	aduan version
+//	aduan hash-password
 package main
 
 import (
@@ -10,21 +12,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	_ "time/tzdata" // Asia/Jakarta on machines without a zoneinfo database
 
 	"aduan/bot"
 	"aduan/bot/telegram"
+	"aduan/bot/web"
 	"aduan/store"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // Exit codes: 2 for a config the operator must fix, 1 for failures at run
@@ -34,15 +40,53 @@ const (
 	exitConfig  = 2
 )
 
-func run(args []string, stderr io.Writer) int {
+const usage = `aduan: a complaint desk for local governments.
+
+Usage:
+  aduan [-config FILE]          run the desk (web chat, console, and Telegram when a token is set)
+  aduan -check [-config FILE]   check the config file and the environment, then exit
+  aduan version                 print the version (also: aduan --version)
+  aduan hash-password           print a bcrypt hash for a console user's password (read from the terminal or stdin)
+
+Flags:
+`
+
+const usageEnv = `
+Every config key can be set by an environment variable: ADUAN_ and the key in capitals with dots
+as underscores, e.g. ADUAN_TELEGRAM_TOKEN, ADUAN_HTTP_ADDR, ADUAN_DATA_DIR. ADUAN_CONFIG names the
+config file. An ADUAN_ variable that names no key stops the start.
+`
+
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("aduan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFlag := fs.String("config", "", "config file (default $ADUAN_CONFIG, else ./config.yaml)")
-	check := fs.Bool("check", false, "check the config file and exit")
+	check := fs.Bool("check", false, "check the config file and the environment, then exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, usageEnv)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return exitConfig
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, versionLine())
+		return 0
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		switch {
+		case rest[0] == "version" && len(rest) == 1:
+			fmt.Fprintln(stdout, versionLine())
+			return 0
+		case rest[0] == "hash-password" && len(rest) == 1:
+			return hashPassword(stdin, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "aduan: unexpected argument %q (see aduan -h)\n", rest[0])
 		return exitConfig
 	}
 	path := configPath(*configFlag)
@@ -51,12 +95,12 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aduan: %v\n", err)
 		return exitConfig
 	}
-	if err := cfg.needTelegram(); err != nil {
-		fmt.Fprintf(stderr, "aduan: %v\n", err)
-		return exitConfig
-	}
 	if *check {
-		fmt.Fprintf(stderr, "aduan: %s is valid: %d offices, %d categories\n", path, len(cfg.Flows.Offices), len(cfg.Flows.Categories))
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			fmt.Fprintf(stderr, "aduan: %v\n", err)
+			return exitConfig
+		}
+		fmt.Fprintf(stderr, "aduan: %s is valid: %d offices, %d categories; channels: %s\n", path, len(cfg.Flows.Offices), len(cfg.Flows.Categories), cfg.channels())
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
@@ -64,22 +108,37 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, cfg, log); err != nil {
+	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("aduan stopped", "err", err)
 		return exitRuntime
 	}
 	return 0
 }
 
-// needTelegram checks what the Telegram channel cannot run without.
-func (c *appConfig) needTelegram() error {
-	if c.Telegram.Token == "" {
-		return errors.New("telegram.token is not set: create a bot with @BotFather and set ADUAN_TELEGRAM_TOKEN=<token> (or telegram.token in the config file)")
+// channels names the channels a config turns on.
+func (c *appConfig) channels() string {
+	s := "console"
+	if c.Web.Citizen {
+		s = "web chat, " + s
 	}
-	if len(c.Flows.CoordinatorChats) == 0 {
-		return errors.New("telegram.admin_chat_id is not set: add the bot to the coordinators' group and set ADUAN_TELEGRAM_ADMIN_CHAT_ID=<group chat id, e.g. -1001234567890>")
+	if c.Telegram.Token != "" {
+		s = "telegram, " + s
 	}
-	return nil
+	return s
+}
+
+// checkDataDir checks that data_dir can be created and written.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("data_dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".check-*")
+	if err != nil {
+		return fmt.Errorf("data_dir: %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 func logLevel(s string) slog.Level {
@@ -88,9 +147,10 @@ func logLevel(s string) slog.Level {
 	return l
 }
 
-// serve runs the desk until ctx ends: it stops taking updates, lets the
-// sends in flight finish, and closes the store.
-func serve(ctx context.Context, cfg *appConfig, log *slog.Logger) error {
+// serve runs the desk until ctx ends: it stops taking messages, lets the
+// sends in flight finish, and closes the store. listening, when set,
+// receives the HTTP server's address once it listens.
+func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan<- string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
@@ -104,13 +164,30 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger) error {
 		return err
 	}
 	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log})
-	tg, err := telegram.New(telegram.Config{
-		Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, PollTimeout: cfg.Telegram.PollTimeout, Logger: log,
-	}, desk, media)
+	webCfg := cfg.Web
+	webCfg.Logger, webCfg.Location = log, cfg.Location
+	site, err := web.New(webCfg, &cfg.Flows, desk, st, media)
 	if err != nil {
 		return err
 	}
-	desk.AddChannel(tg)
+	desk.AddChannel(site)
+	var tg *telegram.Telegram
+	if cfg.Telegram.Token != "" {
+		tg, err = telegram.New(telegram.Config{
+			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, PollTimeout: cfg.Telegram.PollTimeout, Logger: log,
+		}, desk, media)
+		if err != nil {
+			return err
+		}
+		desk.AddChannel(tg)
+		if len(cfg.Flows.CoordinatorChats) == 0 {
+			log.Warn("telegram.admin_chat_id is not set: complaints are kept and answered from the console; add the bot to the coordinators' group, send /chatid there and put the id in the config")
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http_addr: %w", err)
+	}
 	if n, err := desk.OutboxLen(); err == nil && n > 0 {
 		log.Info("resuming outbox", "messages", n)
 	}
@@ -123,9 +200,43 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger) error {
 		defer wg.Done()
 		desk.Run(ctx)
 	}()
-	log.Info("aduan started", "data_dir", cfg.DataDir, "api_url", cfg.Telegram.APIURL)
-	runErr := tg.Run(ctx)
+	// Requests end with ctx, so a live event stream does not hold up the
+	// shutdown.
+	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errs := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	base := "http://" + ln.Addr().String()
+	log.Info("aduan started", "data_dir", cfg.DataDir, "channels", cfg.channels(), "http", base)
+	if cfg.Web.Citizen {
+		log.Info("citizen chat: " + base + "/")
+	}
+	log.Info("admin console: " + base + "/konsol")
+	if listening != nil {
+		listening <- ln.Addr().String()
+	}
+	if tg != nil {
+		go func() {
+			if err := tg.Run(ctx); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	}
 	cancel()
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdown); err != nil {
+		log.Warn("http server shutdown", "err", err)
+	}
 	wg.Wait()
 	if runErr == nil {
 		log.Info("aduan stopped cleanly")

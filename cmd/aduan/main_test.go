@@ -21,6 +21,7 @@ func TestServeAndShutdown(t *testing.T) {
 	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
 	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
 	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
 	cfg, err := loadConfig("../../config.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +29,7 @@ func TestServeAndShutdown(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, log) }()
+	go func() { done <- serve(ctx, cfg, log, nil) }()
 
 	citizen := telegramtest.User{ID: 5001, FirstName: "Budi"}
 	srv.Text(telegramtest.Private(citizen), citizen, "/start")
@@ -40,7 +41,7 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 
 	second := make(chan error, 1)
-	go func() { second <- serve(context.Background(), cfg, log) }()
+	go func() { second <- serve(context.Background(), cfg, log, nil) }()
 	select {
 	case err := <-second:
 		if err == nil || !strings.Contains(err.Error(), "another aduan") {

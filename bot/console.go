@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"aduan/flows"
+	"aduan/store"
+)
+
+// ErrNoComplaint means a ticket names no stored complaint.
+var ErrNoComplaint = errors.New("no such complaint")
+
+// Console runs a console user's action on a complaint in one transaction,
+// like a command in an admin group: the complaint changes, the citizen
+// and the complaint's admin chats are told through the outbox after
+// commit. The result is what the console shows.
+func (d *Desk) Console(ctx context.Context, ticket string, in flows.ConsoleInput) (flows.ConsoleResult, error) {
+	if err := ctx.Err(); err != nil {
+		return flows.ConsoleResult{}, err
+	}
+	now := d.now()
+	var res flows.ConsoleResult
+	var result flows.Outcome
+	err := d.store.Update(func(tx *store.Tx) error {
+		cp, err := tx.Complaint(ticket)
+		if err != nil {
+			return err
+		}
+		if cp == nil {
+			return ErrNoComplaint
+		}
+		result, res = flows.Console(d.cfg, in, cp, now)
+		return d.apply(tx, result)
+	})
+	if err != nil {
+		return flows.ConsoleResult{}, fmt.Errorf("console %s on %s: %w", in.Action, ticket, err)
+	}
+	if res.Changed {
+		d.log.Info("console action", "ticket", ticket, "action", in.Action, "user", in.User)
+	}
+	d.woken(result)
+	return res, nil
+}
+
+// Checker is a channel that can say whether it is connected to its
+// platform; /readyz asks it.
+type Checker interface {
+	Ready() error
+}
+
+// Ready reports whether the desk can work: the store answers and each
+// channel that can tell is connected. The error names what is not.
+func (d *Desk) Ready() error {
+	if err := d.store.View(func(*store.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	d.mu.Lock()
+	var errs []error
+	for name, s := range d.senders {
+		if c, ok := s.ch.(Checker); ok {
+			if err := c.Ready(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+		}
+	}
+	d.mu.Unlock()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,516 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+
+	"aduan/flows"
+	"aduan/store"
+)
+
+// pageSize is how many complaints one console page lists.
+const pageSize = 25
+
+type templates struct {
+	list, detail, login *template.Template
+}
+
+func parseTemplates() (*templates, error) {
+	funcs := template.FuncMap{"join": strings.Join}
+	parse := func(name string) (*template.Template, error) {
+		return template.New("console.html").Funcs(funcs).ParseFS(assets, "assets/console.html", "assets/"+name)
+	}
+	var t templates
+	var err error
+	if t.list, err = parse("list.html"); err != nil {
+		return nil, err
+	}
+	if t.detail, err = parse("detail.html"); err != nil {
+		return nil, err
+	}
+	if t.login, err = parse("login.html"); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (w *Web) consoleRoutes(mux *http.ServeMux, t *templates) {
+	mux.HandleFunc("GET /konsol", func(rw http.ResponseWriter, r *http.Request) { w.list(rw, r, t) })
+	mux.HandleFunc("GET /konsol/masuk", func(rw http.ResponseWriter, r *http.Request) { w.loginPage(rw, r, t, "", http.StatusOK) })
+	mux.HandleFunc("POST /konsol/masuk", func(rw http.ResponseWriter, r *http.Request) { w.loginPost(rw, r, t) })
+	mux.HandleFunc("POST /konsol/keluar", w.logout)
+	mux.HandleFunc("GET /konsol/aduan/{ticket}", func(rw http.ResponseWriter, r *http.Request) { w.detail(rw, r, t) })
+	mux.HandleFunc("POST /konsol/aduan/{ticket}", w.act)
+	mux.HandleFunc("GET /konsol/media/{ticket}/{hash}", w.consoleMedia)
+	if !w.cfg.Citizen {
+		static, _ := fs.Sub(assets, "assets")
+		mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	}
+}
+
+// operator is the console user of a request.
+type operator struct {
+	Name    string
+	Display string
+	Offices []string
+	CSRF    string
+	// Open is set when the console needs no login (loopback, no users).
+	Open bool
+	key  string
+}
+
+// operator returns the request's console user. Without one it answers the
+// request itself: a login page for a page, 401 for an action. A
+// state-changing request must carry the session's CSRF token.
+func (w *Web) operator(rw http.ResponseWriter, r *http.Request) (operator, bool) {
+	s, key, ok := w.session(r, consoleCookie, "konsol")
+	if len(w.users) == 0 {
+		if !ok {
+			var err error
+			if s, err = w.newSession(rw, consoleCookie, "konsol", "/konsol", "", w.cfg.ConsoleSessionTTL); err != nil {
+				http.Error(rw, "Sesi tidak dapat dibuat. Coba lagi.", http.StatusServiceUnavailable)
+				return operator{}, false
+			}
+			if r.Method != http.MethodGet {
+				http.Error(rw, "Sesi baru dibuat. Muat ulang halaman lalu ulangi.", http.StatusForbidden)
+				return operator{}, false
+			}
+		}
+		return operator{Name: "konsol", Display: "Konsol", CSRF: s.CSRF, Open: true, key: key}, true
+	}
+	u, known := w.users[s.Subject]
+	if !ok || !known {
+		if r.Method == http.MethodGet {
+			http.Redirect(rw, r, "/konsol/masuk?ke="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		} else {
+			http.Error(rw, "Sesi berakhir. Silakan masuk lagi.", http.StatusUnauthorized)
+		}
+		return operator{}, false
+	}
+	display := u.Display
+	if display == "" {
+		display = u.Name
+	}
+	op := operator{Name: u.Name, Display: display, Offices: u.Offices, CSRF: s.CSRF, key: key}
+	if r.Method != http.MethodGet && !sameToken(r.FormValue("csrf"), s.CSRF) {
+		http.Error(rw, "Token keamanan tidak cocok. Muat ulang halaman lalu ulangi.", http.StatusForbidden)
+		return operator{}, false
+	}
+	return op, true
+}
+
+// checkCSRF checks an open console's form token (a logged-in user's is
+// checked by operator).
+func checkCSRF(rw http.ResponseWriter, r *http.Request, op operator) bool {
+	if op.Open && !sameToken(r.FormValue("csrf"), op.CSRF) {
+		http.Error(rw, "Token keamanan tidak cocok. Muat ulang halaman lalu ulangi.", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
+// row is one complaint in the console's list.
+type row struct {
+	Ticket, Status, Office, Category, Age, Channel, Citizen string
+	Waiting                                                 bool
+}
+
+type listPage struct {
+	Op                       operator
+	Rows                     []row
+	Total, Page, Pages       int
+	Status, Office, Q, Order string
+	Offices                  []flows.Office
+	Statuses                 []string
+	Prev, Next               string
+}
+
+func (w *Web) list(rw http.ResponseWriter, r *http.Request, t *templates) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	p := listPage{Op: op, Status: q.Get("status"), Office: q.Get("dinas"), Q: strings.TrimSpace(q.Get("q")), Order: q.Get("urut"),
+		Statuses: []string{"terbuka", string(flows.StatusNew), string(flows.StatusInProgress), string(flows.StatusResolved), string(flows.StatusRejected)}}
+	for _, o := range w.flows.Offices {
+		if len(op.Offices) == 0 || slices.Contains(op.Offices, o.ID) {
+			p.Offices = append(p.Offices, o)
+		}
+	}
+	p.Page, _ = strconv.Atoi(q.Get("hal"))
+	p.Page = max(p.Page, 1)
+	now := w.cfg.Now()
+	needle := strings.ToLower(p.Q)
+	err := w.store.View(func(tx *store.Tx) error {
+		return tx.EachComplaint(p.Order != "lama", func(c *flows.Complaint) bool {
+			if !w.listed(op, c, p.Status, p.Office, needle) {
+				return true
+			}
+			p.Total++
+			if p.Total > (p.Page-1)*pageSize && p.Total <= p.Page*pageSize {
+				p.Rows = append(p.Rows, w.rowOf(c, now))
+			}
+			return true
+		})
+	})
+	if err != nil {
+		w.log.Error("console list", "err", err)
+		http.Error(rw, "Daftar aduan tidak dapat dibaca.", http.StatusInternalServerError)
+		return
+	}
+	p.Pages = max(1, (p.Total+pageSize-1)/pageSize)
+	link := func(page int) string {
+		v := url.Values{}
+		for k, val := range map[string]string{"status": p.Status, "dinas": p.Office, "q": p.Q, "urut": p.Order} {
+			if val != "" {
+				v.Set(k, val)
+			}
+		}
+		v.Set("hal", strconv.Itoa(page))
+		return "/konsol?" + v.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	render(rw, t.list, http.StatusOK, p, w)
+}
+
+// listed reports whether a complaint passes the list's filters and the
+// user's offices.
+func (w *Web) listed(op operator, c *flows.Complaint, status, office, needle string) bool {
+	switch {
+	case !flows.ConsoleMayAct(op.Offices, c):
+		return false
+	case status == "terbuka" && !c.Status.Open():
+		return false
+	case status != "" && status != "terbuka" && string(c.Status) != status:
+		return false
+	case office != "" && c.Office != office:
+		return false
+	case needle == "":
+		return true
+	}
+	cat, _ := w.flows.Category(c.Category)
+	for _, s := range []string{c.Ticket, c.Description, c.CitizenName, c.Location.Text, cat.Label, w.flows.OfficeName(c.Office)} {
+		if strings.Contains(strings.ToLower(s), needle) {
+			return true
+		}
+	}
+	for _, e := range c.Thread {
+		if strings.Contains(strings.ToLower(e.Text), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Web) rowOf(c *flows.Complaint, now time.Time) row {
+	cat, _ := w.flows.Category(c.Category)
+	name := c.CitizenName
+	if name == "" {
+		name = "-"
+	}
+	return row{Ticket: c.Ticket, Status: string(c.Status), Office: w.flows.OfficeName(c.Office), Category: cat.Label,
+		Age: age(now.Sub(c.Created)), Channel: c.Citizen.Channel, Citizen: name, Waiting: waiting(c)}
+}
+
+// waiting reports whether an open complaint waits for its office: nobody
+// answered yet, or the citizen wrote after the last answer.
+func waiting(c *flows.Complaint) bool {
+	if !c.Status.Open() {
+		return false
+	}
+	for i := len(c.Thread) - 1; i >= 0; i-- {
+		switch c.Thread[i].Kind {
+		case flows.EntryCitizen:
+			return true
+		case flows.EntryReply, flows.EntryStatus:
+			return false
+		}
+	}
+	return true
+}
+
+// age says how long ago, in Indonesian.
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "baru saja"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " menit"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " jam"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " hari"
+}
+
+type shownEntry struct {
+	At, Kind, Author, Text string
+	Photos                 []string
+	Files                  []flows.File
+}
+
+type detailPage struct {
+	Op        operator
+	C         *flows.Complaint
+	Category  string
+	Office    string
+	Created   string
+	MapsURL   string
+	Location  string
+	Entries   []shownEntry
+	Offices   []flows.Office
+	Result    string
+	Waiting   bool
+	MayAct    bool
+	Closed    bool
+	Reachable bool
+}
+
+func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return
+	}
+	c, ok := w.complaintFor(rw, r, op)
+	if !ok {
+		return
+	}
+	cat, _ := w.flows.Category(c.Category)
+	p := detailPage{Op: op, C: c, Category: cat.Label, Office: w.flows.OfficeName(c.Office), Created: w.when(c.Created),
+		MapsURL: c.Location.MapsURL(), Location: c.Location.Describe(), Offices: w.flows.Offices,
+		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), MayAct: true, Closed: !c.Status.Open()}
+	for _, e := range c.Thread {
+		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: e.Author, Text: e.Text, Photos: e.Photos, Files: e.Files})
+	}
+	render(rw, t.detail, http.StatusOK, p, w)
+}
+
+func (w *Web) when(t time.Time) string {
+	if w.cfg.Location != nil {
+		t = t.In(w.cfg.Location)
+	}
+	return t.Format("02-01-2006 15:04")
+}
+
+// complaintFor loads the complaint of the request's {ticket}, if the user
+// may see it; else it answers 404 (a user limited to other offices learns
+// nothing about it).
+func (w *Web) complaintFor(rw http.ResponseWriter, r *http.Request, op operator) (*flows.Complaint, bool) {
+	ticket := strings.ToUpper(r.PathValue("ticket"))
+	var c *flows.Complaint
+	err := w.store.View(func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Complaint(ticket)
+		return err
+	})
+	switch {
+	case err != nil:
+		w.log.Error("console complaint", "ticket", ticket, "err", err)
+		http.Error(rw, "Aduan tidak dapat dibaca.", http.StatusInternalServerError)
+		return nil, false
+	case c == nil || !flows.ConsoleMayAct(op.Offices, c):
+		http.Error(rw, "Aduan "+ticket+" tidak ditemukan.", http.StatusNotFound)
+		return nil, false
+	}
+	return c, true
+}
+
+// act runs one action form of a complaint's page through the desk.
+func (w *Web) act(rw http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(rw, r.Body, w.cfg.MaxPhoto+maxBody)
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(rw, "Berkas terlalu besar.", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(rw, "Formulir tidak dapat dibaca.", http.StatusBadRequest)
+		return
+	}
+	op, ok := w.operator(rw, r)
+	if !ok || !checkCSRF(rw, r, op) {
+		return
+	}
+	c, ok := w.complaintFor(rw, r, op)
+	if !ok {
+		return
+	}
+	in := flows.ConsoleInput{User: op.Name, Name: op.Display, Offices: op.Offices, Action: r.FormValue("aksi"), Text: r.FormValue("teks")}
+	if f, _, err := r.FormFile("foto"); err == nil {
+		hash, err := w.media.PutImage(f, w.cfg.MaxPhoto)
+		f.Close()
+		switch {
+		case errors.Is(err, store.ErrNotImage):
+			http.Error(rw, "Berkas itu bukan foto yang dapat dibaca (JPEG, PNG atau GIF).", http.StatusUnsupportedMediaType)
+			return
+		case errors.Is(err, store.ErrTooLarge):
+			http.Error(rw, "Foto terlalu besar.", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			w.log.Error("console photo", "err", err)
+			http.Error(rw, "Foto tidak dapat disimpan.", http.StatusInternalServerError)
+			return
+		}
+		in.Photos = []string{hash}
+	}
+	res, err := w.desk.Console(r.Context(), c.Ticket, in)
+	if err != nil {
+		w.log.Error("console action", "ticket", c.Ticket, "err", err)
+		http.Error(rw, "Tindakan belum tersimpan. Coba lagi.", http.StatusServiceUnavailable)
+		return
+	}
+	http.Redirect(rw, r, "/konsol/aduan/"+c.Ticket+"?hasil="+url.QueryEscape(res.Text), http.StatusSeeOther)
+}
+
+// consoleMedia serves a photo or file of a complaint the user may see.
+func (w *Web) consoleMedia(rw http.ResponseWriter, r *http.Request) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return
+	}
+	c, ok := w.complaintFor(rw, r, op)
+	if !ok {
+		return
+	}
+	hash := r.PathValue("hash")
+	found := slices.Contains(c.Photos, hash)
+	for _, e := range c.Thread {
+		found = found || slices.Contains(e.Photos, hash) || slices.ContainsFunc(e.Files, func(f flows.File) bool { return f.Hash == hash })
+	}
+	if !found {
+		http.NotFound(rw, r)
+		return
+	}
+	w.serveMedia(rw, r, hash)
+}
+
+type loginPage struct {
+	Error, Next string
+	Op          operator
+}
+
+func (w *Web) loginPage(rw http.ResponseWriter, r *http.Request, t *templates, msg string, status int) {
+	if len(w.users) == 0 {
+		http.Redirect(rw, r, "/konsol", http.StatusSeeOther)
+		return
+	}
+	render(rw, t.login, status, loginPage{Error: msg, Next: safeNext(r.FormValue("ke"))}, w)
+}
+
+// safeNext keeps a post-login redirect on this site's console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/konsol") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/konsol"
+	}
+	return next
+}
+
+// dummyHash is compared against when the user is unknown, so a wrong name
+// takes as long as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("aduan"), bcrypt.DefaultCost)
+
+func (w *Web) loginPost(rw http.ResponseWriter, r *http.Request, t *templates) {
+	if len(w.users) == 0 {
+		http.Redirect(rw, r, "/konsol", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
+	name, password := strings.TrimSpace(r.FormValue("pengguna")), r.FormValue("sandi")
+	if !w.login.allow("user:"+name) || !w.login.allow("addr:"+clientIP(r)) {
+		w.log.Warn("console login rate limited", "user", name, "addr", clientIP(r))
+		w.loginPage(rw, r, t, "Terlalu banyak percobaan masuk. Coba lagi beberapa menit lagi.", http.StatusTooManyRequests)
+		return
+	}
+	u, known := w.users[name]
+	hash := dummyHash
+	if known {
+		hash = []byte(u.Hash)
+	}
+	if err := bcrypt.CompareHashAndPassword(hash, []byte(password)); err != nil || !known {
+		w.log.Warn("console login failed", "user", name, "addr", clientIP(r))
+		w.loginPage(rw, r, t, "Nama pengguna atau kata sandi salah.", http.StatusUnauthorized)
+		return
+	}
+	if _, err := w.newSession(rw, consoleCookie, "konsol", "/konsol", u.Name, w.cfg.ConsoleSessionTTL); err != nil {
+		w.log.Error("console session", "err", err)
+		w.loginPage(rw, r, t, "Sesi tidak dapat dibuat. Coba lagi.", http.StatusServiceUnavailable)
+		return
+	}
+	w.log.Info("console login", "user", u.Name)
+	http.Redirect(rw, r, safeNext(r.FormValue("ke")), http.StatusSeeOther)
+}
+
+func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {
+	op, ok := w.operator(rw, r)
+	if !ok || !checkCSRF(rw, r, op) {
+		return
+	}
+	if op.key != "" {
+		if err := w.store.Update(func(tx *store.Tx) error { return tx.DeleteSession(op.key) }); err != nil {
+			w.log.Error("end console session", "err", err)
+		}
+	}
+	w.setCookie(rw, consoleCookie, "", "/konsol", -time.Second)
+	http.Redirect(rw, r, "/konsol/masuk", http.StatusSeeOther)
+}
+
+// clientIP is the request's address without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter rate-limits login attempts per key: a burst of 5, then one
+// attempt every 30 s.
+type limiter struct {
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+}
+
+func newLimiter() *limiter { return &limiter{keys: map[string]*rate.Limiter{}} }
+
+// maxLimited bounds the limiter's memory; when full it starts over.
+const maxLimited = 10000
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.keys[key]
+	if !ok {
+		if len(l.keys) >= maxLimited {
+			clear(l.keys)
+		}
+		lim = rate.NewLimiter(rate.Every(30*time.Second), 5)
+		l.keys[key] = lim
+	}
+	return lim.Allow()
+}
+
+func render(rw http.ResponseWriter, t *template.Template, status int, data any, w *Web) {
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	if err := t.Execute(rw, data); err != nil {
+		w.log.Error("render console page", "err", err)
+	}
+}

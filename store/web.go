@@ -1,0 +1,177 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"aduan/flows"
+)
+
+var (
+	// bucketChatLog holds one sub-bucket per web chat: seq → entry, the
+	// transcript a returning citizen sees.
+	bucketChatLog = []byte("chatlog")
+	// bucketChatMedia holds one sub-bucket per web chat: the media hashes
+	// that chat may fetch.
+	bucketChatMedia = []byte("chatmedia")
+	bucketSessions  = []byte("sessions")
+)
+
+// AppendChat adds an entry (the channel's own encoding) to a chat's
+// transcript and returns its number, counting from 1. media are the hashes
+// the entry shows; the chat may fetch them from now on.
+func (t *Tx) AppendChat(chat flows.Chat, entry []byte, media ...string) (uint64, error) {
+	b, err := t.tx.Bucket(bucketChatLog).CreateBucketIfNotExists([]byte(chat.String()))
+	if err != nil {
+		return 0, fmt.Errorf("chat log %s: %w", chat, err)
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	if err := b.Put(seqKey(seq), entry); err != nil {
+		return 0, err
+	}
+	return seq, t.grantMedia(chat, media)
+}
+
+func (t *Tx) grantMedia(chat flows.Chat, media []string) error {
+	if len(media) == 0 {
+		return nil
+	}
+	b, err := t.tx.Bucket(bucketChatMedia).CreateBucketIfNotExists([]byte(chat.String()))
+	if err != nil {
+		return fmt.Errorf("chat media %s: %w", chat, err)
+	}
+	for _, h := range media {
+		if err := b.Put([]byte(h), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChatLog returns up to limit entries of a chat's transcript after entry
+// number after, oldest first, with their numbers.
+func (t *Tx) ChatLog(chat flows.Chat, after uint64, limit int) (seqs []uint64, entries [][]byte) {
+	b := t.tx.Bucket(bucketChatLog).Bucket([]byte(chat.String()))
+	if b == nil {
+		return nil, nil
+	}
+	c := b.Cursor()
+	for k, v := c.Seek(seqKey(after + 1)); k != nil && len(seqs) < limit; k, v = c.Next() {
+		seqs = append(seqs, binary.BigEndian.Uint64(k))
+		entries = append(entries, bytes.Clone(v))
+	}
+	return seqs, entries
+}
+
+// ChatLogTail returns the number of a chat's newest transcript entry minus
+// n (at least 0): where to read from to get its last n entries.
+func (t *Tx) ChatLogTail(chat flows.Chat, n int) uint64 {
+	b := t.tx.Bucket(bucketChatLog).Bucket([]byte(chat.String()))
+	if b == nil {
+		return 0
+	}
+	k, _ := b.Cursor().Last()
+	if k == nil {
+		return 0
+	}
+	last := binary.BigEndian.Uint64(k)
+	if last <= uint64(n) {
+		return 0
+	}
+	return last - uint64(n)
+}
+
+// MediaGranted reports whether a chat was shown a media file.
+func (t *Tx) MediaGranted(chat flows.Chat, hash string) bool {
+	b := t.tx.Bucket(bucketChatMedia).Bucket([]byte(chat.String()))
+	return b != nil && b.Get([]byte(hash)) != nil
+}
+
+// Session is a logged-in browser: a web citizen or a console user.
+type Session struct {
+	// Subject is who the session is: a web chat's id or a console user.
+	Subject string    `json:"subject"`
+	CSRF    string    `json:"csrf"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+// ErrNoSession means a session key is unknown or expired.
+var ErrNoSession = errors.New("no such session")
+
+// PutSession stores a session under a key derived from its cookie (never
+// the cookie itself).
+func (t *Tx) PutSession(key string, s Session) error {
+	return t.put(bucketSessions, key, s)
+}
+
+// Session loads a session that has not expired at now.
+func (t *Tx) Session(key string, now time.Time) (Session, error) {
+	var s Session
+	ok, err := t.get(bucketSessions, key, &s)
+	switch {
+	case err != nil:
+		return Session{}, err
+	case !ok || !now.Before(s.Expires):
+		return Session{}, ErrNoSession
+	}
+	return s, nil
+}
+
+// DeleteSession ends a session.
+func (t *Tx) DeleteSession(key string) error {
+	return t.tx.Bucket(bucketSessions).Delete([]byte(key))
+}
+
+// PruneSessions deletes up to limit sessions that expired before now.
+func (t *Tx) PruneSessions(now time.Time, limit int) (int, error) {
+	b := t.tx.Bucket(bucketSessions)
+	var old [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var s Session
+		if err := json.Unmarshal(v, &s); err != nil || !now.Before(s.Expires) {
+			if len(old) < limit {
+				old = append(old, bytes.Clone(k))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(old), nil
+}
+
+// EachComplaint calls fn with each complaint, oldest ticket first (newest
+// first when newest is set), until fn returns false.
+func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error {
+	c := t.tx.Bucket(bucketComplaints).Cursor()
+	first, next := c.First, c.Next
+	if newest {
+		first, next = c.Last, c.Prev
+	}
+	for k, v := first(); k != nil; k, v = next() {
+		var cp flows.Complaint
+		if err := json.Unmarshal(v, &cp); err != nil {
+			return fmt.Errorf("decode complaint %s: %w", k, err)
+		}
+		if !fn(&cp) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"aduan/flows"
+)
+
+func TestChatLog(t *testing.T) {
+	s := mustOpenTemp(t)
+	a, b := flows.Chat{Channel: "web", ID: "a"}, flows.Chat{Channel: "web", ID: "b"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for i, e := range []string{"one", "two", "three"} {
+			seq, err := tx.AppendChat(a, []byte(e), "hash"+e)
+			if err != nil || seq != uint64(i+1) {
+				t.Errorf("append %s: seq %d, err %v", e, seq, err)
+			}
+		}
+		_, err := tx.AppendChat(b, []byte("other"))
+		return err
+	})
+	mustView(t, s, func(tx *Tx) error {
+		seqs, entries := tx.ChatLog(a, 1, 10)
+		if len(seqs) != 2 || seqs[0] != 2 || string(entries[1]) != "three" {
+			t.Errorf("after 1: %v %q", seqs, entries)
+		}
+		if seqs, _ := tx.ChatLog(a, 0, 2); len(seqs) != 2 || seqs[1] != 2 {
+			t.Errorf("limit 2: %v", seqs)
+		}
+		if tail := tx.ChatLogTail(a, 2); tail != 1 {
+			t.Errorf("tail of 2 = %d, want 1", tail)
+		}
+		if tail := tx.ChatLogTail(flows.Chat{Channel: "web", ID: "none"}, 2); tail != 0 {
+			t.Errorf("tail of an empty chat = %d", tail)
+		}
+		if !tx.MediaGranted(a, "hashtwo") || tx.MediaGranted(b, "hashtwo") {
+			t.Errorf("media granted to the wrong chat")
+		}
+		return nil
+	})
+}
+
+func TestSessions(t *testing.T) {
+	s := mustOpenTemp(t)
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutSession("live", Session{Subject: "x", Expires: now.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.PutSession("old", Session{Subject: "y", Expires: now.Add(-time.Second)})
+	})
+	mustView(t, s, func(tx *Tx) error {
+		if got, err := tx.Session("live", now); err != nil || got.Subject != "x" {
+			t.Errorf("live session: %+v, %v", got, err)
+		}
+		if _, err := tx.Session("old", now); !errors.Is(err, ErrNoSession) {
+			t.Errorf("expired session: %v, want ErrNoSession", err)
+		}
+		if _, err := tx.Session("never", now); !errors.Is(err, ErrNoSession) {
+			t.Errorf("unknown session: %v, want ErrNoSession", err)
+		}
+		return nil
+	})
+	mustUpdate(t, s, func(tx *Tx) error {
+		n, err := tx.PruneSessions(now, 10)
+		if n != 1 {
+			t.Errorf("pruned %d, want 1", n)
+		}
+		return err
+	})
+	mustUpdate(t, s, func(tx *Tx) error { return tx.DeleteSession("live") })
+	mustView(t, s, func(tx *Tx) error {
+		if _, err := tx.Session("live", now); !errors.Is(err, ErrNoSession) {
+			t.Errorf("deleted session still there: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestEachComplaint(t *testing.T) {
+	s := mustOpenTemp(t)
+	mustUpdate(t, s, func(tx *Tx) error {
+		for _, tk := range []string{"ADU-2026-000002", "ADU-2025-000009", "ADU-2026-000010"} {
+			if err := tx.PutComplaint(flows.Complaint{Ticket: tk}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, tt := range []struct {
+		newest bool
+		want   []string
+	}{
+		{false, []string{"ADU-2025-000009", "ADU-2026-000002"}},
+		{true, []string{"ADU-2026-000010", "ADU-2026-000002"}},
+	} {
+		var got []string
+		mustView(t, s, func(tx *Tx) error {
+			return tx.EachComplaint(tt.newest, func(c *flows.Complaint) bool {
+				got = append(got, c.Ticket)
+				return len(got) < 2
+			})
+		})
+		if len(got) != 2 || got[0] != tt.want[0] || got[1] != tt.want[1] {
+			t.Errorf("newest=%v: %v, want %v", tt.newest, got, tt.want)
+		}
+	}
+}
+
+func mustOpenTemp(t *testing.T) *Store {
+	t.Helper()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "aduan.db"))
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mustView(t *testing.T, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.View(fn); err != nil {
+		t.Fatalf("view: %v", err)
+	}
+}
