@@ -316,10 +316,14 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, s store.Session, i
 	}
 	inbound := bot.Inbound{Key: "web:" + chat.ID + ":" + id, Chat: chat, Private: true, UserID: chat.ID, MessageID: id,
 		RawText: in.Text, Input: in}
-	err = w.desk.HandleWith(r.Context(), inbound, func(tx *store.Tx) error {
+	keep := func(tx *store.Tx) error {
 		_, err := tx.AppendChat(chat, data, e.Photos...)
 		return err
-	})
+	}
+	if e.Text == "" && e.Location == nil && len(e.Photos) == 0 {
+		keep = nil // opening the page shows no line of the citizen's
+	}
+	err = w.desk.HandleWith(r.Context(), inbound, keep)
 	if err != nil {
 		w.log.Error("store citizen message", "err", err)
 		jsonError(rw, http.StatusServiceUnavailable, "Pesan belum tersimpan. Coba kirim lagi.")

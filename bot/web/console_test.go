@@ -1,0 +1,299 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"aduan/flows"
+	"aduan/store"
+)
+
+// In the open console (loopback, no users), an answer reaches the citizen's
+// page and the complaint's thread.
+func TestOpenConsoleAnswers(t *testing.T) {
+	f := mustFixture(t, nil)
+	citizen := f.browser()
+	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+
+	admin := f.browser()
+	resp, page := admin.get("/konsol")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, ticket) || !strings.Contains(page, "Konsol terbuka tanpa login") {
+		t.Fatalf("list: %d, ticket or open notice missing:\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(page, "menunggu") {
+		t.Errorf("a new complaint is not marked as waiting for an answer")
+	}
+	resp, page = admin.get("/konsol/aduan/" + ticket)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Jalan berlubang di depan pasar.") || !strings.Contains(page, "maps.google.com") {
+		t.Fatalf("detail: %d\n%s", resp.StatusCode, page)
+	}
+	csrf := consoleCSRF(t, page)
+	resp, _ = admin.form("/konsol/aduan/"+ticket, url.Values{"csrf": {csrf}, "aksi": {"balas"}, "teks": {"Besok kami tambal."}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "hasil=") {
+		t.Fatalf("reply: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	citizen.waitFor("Balasan dari DPU-PR untuk " + ticket + ":\nBesok kami tambal.")
+	resp, _ = admin.form("/konsol/aduan/"+ticket, url.Values{"csrf": {csrf}, "aksi": {"proses"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("proses: %d", resp.StatusCode)
+	}
+	citizen.waitFor("sedang diproses")
+	_, page = admin.get("/konsol/aduan/" + ticket)
+	for _, want := range []string{"Besok kami tambal.", "diproses", "Konsol"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("thread does not show %q", want)
+		}
+	}
+	// Filters and search.
+	tests := []struct {
+		query string
+		found bool
+	}{
+		{"?status=diproses", true},
+		{"?status=baru", false},
+		{"?status=terbuka", true},
+		{"?dinas=dpupr", true},
+		{"?dinas=disdik", false},
+		{"?q=PASAR", true},
+		{"?q=" + strings.ToLower(ticket), true},
+		{"?q=sekolah+roboh", false},
+		{"?urut=lama&hal=1", true},
+		{"?hal=2", false},
+	}
+	for _, tt := range tests {
+		_, page := admin.get("/konsol" + tt.query)
+		if found := strings.Contains(page, "/konsol/aduan/"+ticket); found != tt.found {
+			t.Errorf("list%s shows the complaint: %v, want %v", tt.query, found, tt.found)
+		}
+	}
+}
+
+func TestConsoleFormsRefused(t *testing.T) {
+	f := mustFixture(t, nil)
+	citizen := f.browser()
+	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	admin := f.browser()
+	_, page := admin.get("/konsol/aduan/" + ticket)
+	csrf := consoleCSRF(t, page)
+	tests := []struct {
+		name    string
+		values  url.Values
+		headers []string
+		want    int
+	}{
+		{"missing token", url.Values{"aksi": {"proses"}}, nil, http.StatusForbidden},
+		{"forged token", url.Values{"csrf": {"forged"}, "aksi": {"proses"}}, nil, http.StatusForbidden},
+		{"cross-site origin", url.Values{"csrf": {csrf}, "aksi": {"proses"}}, []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"cross-site fetch", url.Values{"csrf": {csrf}, "aksi": {"proses"}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		if resp, body := admin.form("/konsol/aduan/"+ticket, tt.values, tt.headers...); resp.StatusCode != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, resp.StatusCode, body, tt.want)
+		}
+	}
+	if resp, _ := admin.form("/konsol/aduan/ADU-2026-999999", url.Values{"csrf": {csrf}, "aksi": {"proses"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown ticket: %d", resp.StatusCode)
+	}
+	// Nothing changed.
+	f.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(ticket)
+		if c.Status != flows.StatusNew {
+			t.Errorf("a refused form changed the complaint to %s", c.Status)
+		}
+		return nil
+	})
+	// A form without the needed text is answered, not executed.
+	resp, _ := admin.form("/konsol/aduan/"+ticket, url.Values{"csrf": {csrf}, "aksi": {"tolak"}})
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, url.QueryEscape("Sertakan alasan")) {
+		t.Errorf("tolak without reason: %q", loc)
+	}
+}
+
+// mustUsers configures console users: sari of DPU-PR only, and kominfo
+// who sees all.
+func mustUsers(t *testing.T) func(*flows.Config, *Config) {
+	t.Helper()
+	hash := func(p string) string {
+		h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(h)
+	}
+	sari, kominfo := hash("sandi-sari-123"), hash("sandi-kominfo-1")
+	return func(_ *flows.Config, wc *Config) {
+		wc.Users = []User{
+			{Name: "sari", Display: "Sari (DPU-PR)", Hash: sari, Offices: []string{"dpupr"}},
+			{Name: "kominfo", Hash: kominfo},
+		}
+	}
+}
+
+func (b *browser) login(user, password string) *http.Response {
+	b.f.t.Helper()
+	resp, _ := b.form("/konsol/masuk", url.Values{"pengguna": {user}, "sandi": {password}, "ke": {"/konsol"}})
+	return resp
+}
+
+func TestConsoleLogin(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	citizen := f.browser()
+	road := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	school := citizen.mustFileComplaint("sekolah", "Atap kelas 3 bocor saat hujan.")
+
+	b := f.browser()
+	resp, _ := b.get("/konsol")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/konsol/masuk") {
+		t.Fatalf("console without login: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := b.login("sari", "salah"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d", resp.StatusCode)
+	}
+	if resp := b.login("siapa", "salah"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unknown user: %d", resp.StatusCode)
+	}
+	if resp := b.login("sari", "sandi-sari-123"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/konsol" {
+		t.Fatalf("login: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page := b.get("/konsol")
+	if !strings.Contains(page, road) || strings.Contains(page, school) || strings.Contains(page, "tanpa login") {
+		t.Errorf("sari's list: road %v, school %v (must not), open notice %v (must not)",
+			strings.Contains(page, road), strings.Contains(page, school), strings.Contains(page, "tanpa login"))
+	}
+	// Another office's complaint: not shown, not served, not acted on.
+	if resp, _ := b.get("/konsol/aduan/" + school); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("sari opened disdik's complaint: %d", resp.StatusCode)
+	}
+	_, page = b.get("/konsol/aduan/" + road)
+	csrf := consoleCSRF(t, page)
+	if resp, _ := b.form("/konsol/aduan/"+school, url.Values{"csrf": {csrf}, "aksi": {"selesai"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("sari acted on disdik's complaint: %d", resp.StatusCode)
+	}
+	f.store.View(func(tx *store.Tx) error {
+		if c, _ := tx.Complaint(school); c.Status != flows.StatusNew {
+			t.Errorf("disdik's complaint changed to %s", c.Status)
+		}
+		return nil
+	})
+	// Her own office's: answered, with her name for the office.
+	b.form("/konsol/aduan/"+road, url.Values{"csrf": {csrf}, "aksi": {"catatan"}, "teks": {"cek anggaran"}})
+	f.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(road)
+		if e := c.Thread[len(c.Thread)-1]; e.Kind != flows.EntryNote || e.Author != "Sari (DPU-PR)" {
+			t.Errorf("note: %+v", e)
+		}
+		return nil
+	})
+	// Logout ends the session for good.
+	if resp, _ := b.form("/konsol/keluar", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/konsol"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after logout: %d", resp.StatusCode)
+	}
+}
+
+func TestConsoleLoginRateLimited(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	b := f.browser()
+	codes := []int{}
+	for range 7 {
+		codes = append(codes, b.login("sari", "tebak-tebak").StatusCode)
+	}
+	if codes[0] != http.StatusUnauthorized || codes[6] != http.StatusTooManyRequests {
+		t.Errorf("repeated wrong passwords: %v, want 401 first and 429 at last", codes)
+	}
+	// Even the right password waits now.
+	if resp := b.login("sari", "sandi-sari-123"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("right password while limited: %d", resp.StatusCode)
+	}
+	// Another user from another address is not held up by sari's limit;
+	// from the same address the address limit holds.
+	if resp := b.login("kominfo", "sandi-kominfo-1"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("same address, other user: %d, want 429 by the address limit", resp.StatusCode)
+	}
+	if !f.web.login.allow("addr:192.0.2.1") {
+		t.Errorf("a fresh address is limited")
+	}
+}
+
+func TestConsoleSessionExpires(t *testing.T) {
+	f := mustFixture(t, func(fc *flows.Config, wc *Config) {
+		mustUsers(t)(fc, wc)
+		wc.ConsoleSessionTTL = time.Hour
+	})
+	b := f.browser()
+	if resp := b.login("kominfo", "sandi-kominfo-1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/konsol"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("list: %d", resp.StatusCode)
+	}
+	f.clock.Add(61 * time.Minute)
+	if resp, _ := b.get("/konsol"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("expired session: %d, want a redirect to the login", resp.StatusCode)
+	}
+	if resp, _ := b.form("/konsol/aduan/ADU-2026-000001", url.Values{"aksi": {"proses"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("action with an expired session: %d", resp.StatusCode)
+	}
+}
+
+func TestConsoleMediaOnlyOfItsComplaint(t *testing.T) {
+	f := mustFixture(t, nil)
+	citizen := f.browser()
+	citizen.open()
+	citizen.mustPost(map[string]any{"choice": "menu:aduan"})
+	citizen.waitFor("kategori")
+	citizen.mustPost(map[string]any{"choice": "cat:jalan"})
+	citizen.waitFor("uraian")
+	citizen.mustPost(map[string]any{"text": "Jalan berlubang di depan pasar."})
+	citizen.waitFor("lokasi")
+	citizen.mustPost(map[string]any{"text": "Jl. Pemuda 3"})
+	citizen.waitFor("foto")
+	photo := pngBytes(t, 30, 30)
+	citizen.upload("a.png", photo)
+	citizen.waitFor("Foto diterima")
+	citizen.mustPost(map[string]any{"text": "lanjut"})
+	citizen.waitFor("Kirim aduan ini?")
+	citizen.mustPost(map[string]any{"choice": "ok:kirim"})
+	ticket := f.cfg.TicketIn(citizen.waitFor("tercatat").Text)
+	other := citizen.mustFileComplaint("jalan", "Lampu jalan mati dua minggu.")
+	var hash string
+	f.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(ticket)
+		hash = c.Photos[0]
+		return nil
+	})
+	admin := f.browser()
+	if resp, body := admin.get("/konsol/media/" + ticket + "/" + hash); resp.StatusCode != http.StatusOK || body != string(photo) {
+		t.Errorf("photo of its complaint: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.get("/konsol/media/" + other + "/" + hash); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("photo through another complaint: %d", resp.StatusCode)
+	}
+}
+
+type failingDesk struct{ Desk }
+
+func (failingDesk) Ready() error { return errors.New("telegram: getUpdates: connection refused") }
+
+func TestHealth(t *testing.T) {
+	f := mustFixture(t, nil)
+	b := f.browser()
+	if resp, body := b.get("/healthz"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "ok") {
+		t.Errorf("healthz: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := b.get("/readyz"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "ready") {
+		t.Errorf("readyz: %d %q", resp.StatusCode, body)
+	}
+	f.web.desk = failingDesk{f.web.desk}
+	if resp, body := b.get("/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") {
+		t.Errorf("readyz with a channel down: %d %q", resp.StatusCode, body)
+	}
+}
