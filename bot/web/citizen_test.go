@@ -88,11 +88,11 @@ func TestCitizenRequestsRefused(t *testing.T) {
 		return req
 	}
 	tests := []struct {
-		name string
-		req  func() *http.Request
+		name  string
+		req   func() *http.Request
 		fresh bool // from a browser without a session
-		want int
-		body string
+		want  int
+		body  string
 	}{
 		{"no session", func() *http.Request { return json(`{"text":"halo"}`) }, true, http.StatusUnauthorized, "Sesi"},
 		{"missing CSRF token", func() *http.Request {
