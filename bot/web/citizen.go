@@ -239,7 +239,10 @@ func (m outMessage) input() (flows.Input, entry, error) {
 			return in, e, fmt.Errorf("%w: choice too long", errBadRequest)
 		}
 		in = flows.Input{Kind: flows.InputChoice, Choice: m.Choice}
-		e.Text = truncate(m.Label, 200)
+		e.Text = truncate(strings.TrimSpace(m.Label), 200)
+		if e.Text == "" {
+			e.Text = m.Choice // the page sends the label; a bare client may not
+		}
 	case m.Command != "":
 		if m.Command != "start" {
 			return in, e, fmt.Errorf("%w: unknown command %q", errBadRequest, m.Command)

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"aduan/bot/telegram/telegramtest"
+)
+
+const wait = 10 * time.Second
+
+// TestAcrossChannels runs the wired program with Telegram and the web:
+// a Telegram citizen is answered from the console, and a web citizen from
+// the Telegram admin group.
+func TestAcrossChannels(t *testing.T) {
+	srv := telegramtest.New(t)
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
+	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
+	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	listening := make(chan string, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), listening) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	var base string
+	select {
+	case addr := <-listening:
+		base = "http://" + addr
+	case <-time.After(wait):
+		t.Fatal("the HTTP server did not start")
+	}
+
+	// A Telegram citizen, answered from the console.
+	budi := telegramtest.User{ID: 5001, FirstName: "Budi"}
+	me := telegramtest.Private(budi)
+	said := func(want string) string {
+		t.Helper()
+		var text string
+		if !srv.Wait(wait, func() bool {
+			for _, m := range srv.Sent(budi.ID) {
+				if strings.Contains(m.Text, want) {
+					text = m.Text
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("telegram citizen never got %q", want)
+		}
+		return text
+	}
+	srv.Text(me, budi, "/aduan")
+	said("Pilih kategori")
+	srv.Text(me, budi, "2")
+	said("uraian")
+	srv.Text(me, budi, "Atap kelas 3 SD Karanganom bocor saat hujan.")
+	said("Di mana lokasinya?")
+	srv.Text(me, budi, "lewati")
+	said("Kirim foto")
+	srv.Text(me, budi, "lewati")
+	said("Kirim aduan ini?")
+	srv.Text(me, budi, "kirim")
+	telegramTicket := ticketIn(t, said("tercatat dengan nomor"))
+
+	console := newClient(t, base)
+	page := console.get("/konsol/aduan/" + telegramTicket)
+	csrf := field(t, page, "csrf")
+	console.postForm("/konsol/aduan/"+telegramTicket, url.Values{"csrf": {csrf}, "aksi": {"balas"}, "teks": {"Besok tukang datang."}})
+	said("Balasan dari Disdik (Dinas Pendidikan) untuk " + telegramTicket + ":\nBesok tukang datang.")
+	// The group sees what the console did.
+	groupGot := func(want string) telegramtest.Sent {
+		t.Helper()
+		var got telegramtest.Sent
+		if !srv.Wait(wait, func() bool {
+			for _, m := range srv.Sent(-1001) {
+				if strings.Contains(m.Text, want) {
+					got = m
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("admin group never got %q", want)
+		}
+		return got
+	}
+	groupGot("lewat konsol:\n💬 Balasan untuk " + telegramTicket)
+
+	// A web citizen, answered from the Telegram admin group.
+	citizen := newClient(t, base)
+	var opened struct{ CSRF string }
+	json.Unmarshal([]byte(citizen.get("/api/obrolan")), &opened)
+	for i, msg := range []map[string]any{
+		{"choice": "menu:aduan", "label": "📝 Buat aduan"}, {"choice": "cat:sekolah", "label": "🏫 Sekolah"}, {"text": "Pagar sekolah roboh ditabrak truk."},
+		{"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "✅ Kirim"},
+	} {
+		msg["id"] = "w" + strconv.Itoa(i)
+		citizen.postJSON("/api/kirim", opened.CSRF, msg)
+		// Each answer comes before the next message, as a person waits.
+		n := i
+		if !waitFor(func() bool {
+			return strings.Count(citizen.get("/api/obrolan?after=0"), `"mine":true`) == n+1 && botLines(citizen) >= n+1
+		}) {
+			t.Fatalf("no answer to web message %d: %s", i, citizen.get("/api/obrolan?after=0"))
+		}
+	}
+	webTicket := ticketIn(t, citizen.get("/api/obrolan?after=0"))
+	if webTicket == telegramTicket {
+		t.Fatalf("web complaint not filed; transcript: %s", citizen.get("/api/obrolan?after=0"))
+	}
+	post := groupGot("📢 ADUAN " + webTicket)
+	admin := telegramtest.User{ID: 7001, FirstName: "Sari"}
+	srv.Reply(telegramtest.Group(-1001, "Koordinator"), admin, post.MessageID, "Pagar diperbaiki minggu ini.")
+	if !waitFor(func() bool {
+		return strings.Contains(citizen.get("/api/obrolan?after=0"), "Balasan dari Disdik (Dinas Pendidikan) untuk "+webTicket+`:\nPagar diperbaiki minggu ini.`)
+	}) {
+		t.Fatalf("web citizen never got the group's answer: %s", citizen.get("/api/obrolan?after=0"))
+	}
+	// What was done in the group shows in the console.
+	if page := console.get("/konsol/aduan/" + webTicket); !strings.Contains(page, "Pagar diperbaiki minggu ini.") || !strings.Contains(page, "Sari") {
+		t.Errorf("the console does not show the group's answer")
+	}
+}
+
+func ticketIn(t *testing.T, text string) string {
+	t.Helper()
+	tickets := regexp.MustCompile(`ADU-\d{4}-\d{6}`).FindAllString(text, -1)
+	if len(tickets) == 0 {
+		t.Fatalf("no ticket in %q", text)
+	}
+	return tickets[len(tickets)-1]
+}
+
+func botLines(c *client) int {
+	var data struct {
+		Entries []struct{ Mine bool } `json:"entries"`
+	}
+	json.Unmarshal([]byte(c.get("/api/obrolan?after=0")), &data)
+	n := 0
+	for _, e := range data.Entries {
+		if !e.Mine {
+			n++
+		}
+	}
+	return n
+}
+
+func waitFor(cond func() bool) bool {
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// client is a browser: cookies kept, redirects not followed.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (c *client) do(req *http.Request) string {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		c.t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+func (c *client) get(path string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	return c.do(req)
+}
+
+func (c *client) postForm(path string, v url.Values) string {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+func (c *client) postJSON(path, csrf string, v any) string {
+	c.t.Helper()
+	data, _ := json.Marshal(v)
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	return c.do(req)
+}
+
+// field reads a hidden form field's value from a page.
+func field(t *testing.T, page, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no %s field in page:\n%s", name, page)
+	}
+	return m[1]
+}
