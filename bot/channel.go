@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"aduan/flows"
+	"aduan/store"
 )
 
 // Channel is a chat platform the desk sends through. The channel contract
@@ -36,6 +37,18 @@ type Channel interface {
 type Receiver interface {
 	Channel
 	Convert(ctx context.Context, payload []byte, attempt int) (*Inbound, error)
+}
+
+// Journal is a channel whose platform is the store itself: the web chat,
+// whose citizens read their transcript from it. Its messages are not
+// queued in the outbox; Record writes each into the transaction that
+// produces it, and Notify tells the chat's open pages after commit. So a
+// citizen sees an answer no earlier than the commit of what caused it,
+// and delivering costs no transaction of its own.
+type Journal interface {
+	Channel
+	Record(tx *store.Tx, m flows.Message) error
+	Notify(chat flows.Chat)
 }
 
 // Pacer is a channel with send limits per chat: the sender asks it how

@@ -40,6 +40,9 @@ type Desk struct {
 	mu      sync.Mutex
 	senders map[string]*sender
 	inboxes map[string]*inbox
+	// journals are the channels that take their messages in the producing
+	// transaction (see Journal).
+	journals map[string]Journal
 	// moved maps a chat that got a new id (a migrated group) to the new
 	// one; it mirrors the store and is as small as the number of moves.
 	moved map[flows.Chat]flows.Chat
@@ -71,7 +74,7 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 	if opt.MinBackoff <= 0 {
 		opt.MinBackoff = time.Second
 	}
-	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{},
+	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{}, journals: map[string]Journal{},
 		moved: map[flows.Chat]flows.Chat{}, dueWake: make(chan struct{}, 1)}
 	err := st.View(func(tx *store.Tx) error {
 		for old, to := range tx.MetaWithPrefix(metaMoved) {
@@ -201,12 +204,39 @@ func (d *Desk) apply(tx *store.Tx, out flows.Outcome) error {
 			return err
 		}
 	}
-	return tx.Enqueue(out.Messages...)
+	queued := make([]flows.Message, 0, len(out.Messages))
+	for _, m := range out.Messages {
+		if j := d.journal(m.To); j != nil {
+			if err := j.Record(tx, m); err != nil {
+				return err
+			}
+			continue
+		}
+		queued = append(queued, m)
+	}
+	return tx.Enqueue(queued...)
+}
+
+// journal returns the Journal channel that takes a message to chat, or
+// nil when the message goes through the outbox. Messages for admins
+// always do.
+func (d *Desk) journal(to flows.Chat) Journal {
+	d.mu.Lock()
+	j := d.journals[to.Channel]
+	d.mu.Unlock()
+	if j == nil || d.toAdmins(to) {
+		return nil
+	}
+	return j
 }
 
 // woken wakes, after commit, whoever has new work from an outcome.
 func (d *Desk) woken(out flows.Outcome) {
 	for _, m := range out.Messages {
+		if j := d.journal(m.To); j != nil {
+			j.Notify(m.To)
+			continue
+		}
 		d.wake(m.To.Channel)
 	}
 	if len(out.Due) > 0 {

@@ -58,6 +58,9 @@ func (d *Desk) AddChannel(ch Channel) {
 	if rc, ok := ch.(Receiver); ok {
 		d.inboxes[ch.Name()] = &inbox{d: d, rc: rc, wake: make(chan struct{}, 1)}
 	}
+	if j, ok := ch.(Journal); ok {
+		d.journals[ch.Name()] = j
+	}
 }
 
 func (d *Desk) wake(channel string) {

@@ -28,7 +28,7 @@ import (
 
 // fixture is a desk with the web channel behind a real HTTP server.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	web   *Web
 	desk  *bot.Desk
@@ -76,7 +76,7 @@ func testFlows() *flows.Config {
 
 // mustFixture starts a desk and the web on a temp store. edit may change
 // the flows config or the web config before they are used.
-func mustFixture(t *testing.T, edit func(fc *flows.Config, wc *Config)) *fixture {
+func mustFixture(t testing.TB, edit func(fc *flows.Config, wc *Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
@@ -309,7 +309,7 @@ func (b *browser) form(path string, values url.Values, headers ...string) (*http
 }
 
 // consoleCSRF reads the CSRF token from a console page.
-func consoleCSRF(t *testing.T, page string) string {
+func consoleCSRF(t testing.TB, page string) string {
 	t.Helper()
 	const marker = `name="csrf" value="`
 	i := strings.Index(page, marker)
@@ -320,7 +320,7 @@ func consoleCSRF(t *testing.T, page string) string {
 	return rest[:strings.Index(rest, `"`)]
 }
 
-func pngBytes(t *testing.T, w, h int) []byte {
+func pngBytes(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for x := range w {

@@ -203,9 +203,37 @@ func keyboardName(k flows.Keyboard) string {
 	return ""
 }
 
-// Send delivers a message to a web citizen: it joins the transcript, and
-// the citizen's open pages are told at once. The transcript entry's number
-// is the message's platform id.
+var _ bot.Journal = (*Web)(nil)
+
+// Record delivers a message to a web citizen inside the transaction that
+// produced it: it joins the citizen's transcript, and the photos and
+// files it shows may be fetched from then on.
+func (w *Web) Record(tx *store.Tx, m flows.Message) error {
+	_, err := w.record(tx, m.To, m)
+	return err
+}
+
+func (w *Web) record(tx *store.Tx, chat flows.Chat, m flows.Message) (uint64, error) {
+	e := entry{At: w.cfg.Now(), Text: m.Text, Photos: m.Photos, Files: m.Files, Choices: m.Choices,
+		Keyboard: keyboardName(m.Keyboard), Quick: m.Quick, Ticket: m.Ticket}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("web: encode message: %w", err)
+	}
+	media := append([]string(nil), m.Photos...)
+	for _, f := range m.Files {
+		media = append(media, f.Hash)
+	}
+	return tx.AppendChat(chat, data, media...)
+}
+
+// Notify tells a citizen's open pages, after commit, that their
+// transcript grew.
+func (w *Web) Notify(chat flows.Chat) { w.hub.notify(chat.ID) }
+
+// Send delivers a message that waited in the outbox (the desk records web
+// messages directly, see Record; this serves what was queued otherwise).
+// The transcript entry's number is the message's platform id.
 func (w *Web) Send(ctx context.Context, d *bot.Delivery) error {
 	if len(d.Done) > 0 {
 		return nil // the one part went out before a restart
@@ -213,28 +241,17 @@ func (w *Web) Send(ctx context.Context, d *bot.Delivery) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m := d.Message
-	e := entry{At: w.cfg.Now(), Text: m.Text, Photos: m.Photos, Files: m.Files, Choices: m.Choices,
-		Keyboard: keyboardName(m.Keyboard), Quick: m.Quick, Ticket: m.Ticket}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return &bot.PermanentError{Reason: bot.ReasonRejected, Err: err}
-	}
-	media := append([]string(nil), m.Photos...)
-	for _, f := range m.Files {
-		media = append(media, f.Hash)
-	}
 	var seq uint64
-	err = w.store.Update(func(tx *store.Tx) error {
+	err := w.store.Update(func(tx *store.Tx) error {
 		var err error
-		seq, err = tx.AppendChat(d.Chat, data, media...)
+		seq, err = w.record(tx, d.Chat, d.Message)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("web: store message: %w", err)
 	}
 	d.Sent([]string{strconv.FormatUint(seq, 10)})
-	w.hub.notify(d.Chat.ID)
+	w.Notify(d.Chat)
 	return nil
 }
 
