@@ -102,7 +102,8 @@ func (d *Desk) Run(ctx context.Context) error {
 	return nil
 }
 
-// pruneLoop forgets inbound keys too old to be delivered again.
+// pruneLoop forgets inbound keys too old to be delivered again, and
+// browser sessions that expired.
 func (d *Desk) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -114,6 +115,17 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 		if err != nil {
 			d.log.Error("prune inbound keys", "err", err)
 		}
+		// Small transactions, so a backlog never holds the writer long.
+		for n := maxPrunedSessions; n == maxPrunedSessions && err == nil && ctx.Err() == nil; {
+			err = d.store.Update(func(tx *store.Tx) error {
+				var err error
+				n, err = tx.PruneSessions(d.now(), maxPrunedSessions)
+				return err
+			})
+		}
+		if err != nil {
+			d.log.Error("prune expired sessions", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -121,6 +133,9 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 		}
 	}
 }
+
+// maxPrunedSessions bounds one transaction of session pruning.
+const maxPrunedSessions = 1000
 
 // outcome is how one delivery attempt ended.
 type outcome struct {

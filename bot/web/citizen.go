@@ -34,6 +34,9 @@ const (
 // maxBody caps a JSON request: a message is at most a few KB of text.
 const maxBody = 64 << 10
 
+// lookerTTL is how long a citizen session lasts before its first message.
+const lookerTTL = 24 * time.Hour
+
 // maxEntries caps the transcript entries one response carries.
 const maxEntries = 200
 
@@ -116,17 +119,23 @@ func citizenChat(s store.Session) flows.Chat { return flows.Chat{Channel: Channe
 // citizen returns the request's citizen session, checking its CSRF token
 // on a state-changing request. It answers the request itself when there
 // is none.
-func (w *Web) citizen(rw http.ResponseWriter, r *http.Request) (store.Session, bool) {
-	s, _, ok := w.session(r, citizenCookie, "warga")
+func (w *Web) citizen(rw http.ResponseWriter, r *http.Request) (citizenSession, bool) {
+	s, key, ok := w.session(r, citizenCookie, "warga")
 	if !ok {
 		jsonError(rw, http.StatusUnauthorized, "Sesi tidak ditemukan atau sudah berakhir. Muat ulang halaman.")
-		return s, false
+		return citizenSession{}, false
 	}
 	if r.Method != http.MethodGet && !sameToken(r.Header.Get("X-CSRF-Token"), s.CSRF) {
 		jsonError(rw, http.StatusForbidden, "Token keamanan tidak cocok. Muat ulang halaman.")
-		return s, false
+		return citizenSession{}, false
 	}
-	return s, true
+	return citizenSession{Session: s, key: key}, true
+}
+
+// citizenSession is a web citizen's session with its store key.
+type citizenSession struct {
+	store.Session
+	key string
 }
 
 func sameToken(got, want string) bool {
@@ -150,7 +159,9 @@ func (w *Web) transcript(rw http.ResponseWriter, r *http.Request) {
 	s, _, ok := w.session(r, citizenCookie, "warga")
 	if !ok {
 		var err error
-		if s, err = w.newSession(rw, citizenCookie, "warga", "/", newToken()[:22], w.cfg.CitizenSessionTTL); err != nil {
+		// A browser that only looks gets a day; its first message makes
+		// the session last (see handle), so crawlers leave little behind.
+		if s, err = w.newSession(rw, citizenCookie, "warga", "/", newToken()[:22], min(lookerTTL, w.cfg.CitizenSessionTTL)); err != nil {
 			w.log.Error("start citizen session", "err", err)
 			jsonError(rw, http.StatusServiceUnavailable, "Layanan sedang sibuk. Coba lagi sebentar lagi.")
 			return
@@ -303,15 +314,16 @@ func (w *Web) send(rw http.ResponseWriter, r *http.Request) {
 
 // handle passes one citizen input to the desk, with its transcript line
 // in the same transaction.
-func (w *Web) handle(rw http.ResponseWriter, r *http.Request, s store.Session, id string, in flows.Input, e entry) {
+func (w *Web) handle(rw http.ResponseWriter, r *http.Request, s citizenSession, id string, in flows.Input, e entry) {
 	if id == "" {
 		id = newToken()[:16]
 	} else if !idPattern.MatchString(id) {
 		jsonError(rw, http.StatusBadRequest, "ID pesan tidak sah.")
 		return
 	}
-	chat := citizenChat(s)
-	e.At = w.cfg.Now()
+	chat := citizenChat(s.Session)
+	now := w.cfg.Now()
+	e.At = now
 	data, err := json.Marshal(e)
 	if err != nil {
 		jsonError(rw, http.StatusInternalServerError, "Pesan tidak dapat disimpan.")
@@ -319,18 +331,32 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, s store.Session, i
 	}
 	inbound := bot.Inbound{Key: "web:" + chat.ID + ":" + id, Chat: chat, Private: true, UserID: chat.ID, MessageID: id,
 		RawText: in.Text, Input: in}
+	// The session lasts its full time once the citizen writes; it is
+	// renewed when half of it is gone.
+	renew := s.Expires.Sub(now) < w.cfg.CitizenSessionTTL/2
+	shown := e.Text != "" || e.Location != nil || len(e.Photos) > 0 // opening the page shows no line
 	keep := func(tx *store.Tx) error {
+		if renew {
+			renewed := s.Session
+			renewed.Expires = now.Add(w.cfg.CitizenSessionTTL)
+			if err := tx.PutSession(s.key, renewed); err != nil {
+				return err
+			}
+		}
+		if !shown {
+			return nil
+		}
 		_, err := tx.AppendChat(chat, data, e.Photos...)
 		return err
-	}
-	if e.Text == "" && e.Location == nil && len(e.Photos) == 0 {
-		keep = nil // opening the page shows no line of the citizen's
 	}
 	err = w.desk.HandleWith(r.Context(), inbound, keep)
 	if err != nil {
 		w.log.Error("store citizen message", "err", err)
 		jsonError(rw, http.StatusServiceUnavailable, "Pesan belum tersimpan. Coba kirim lagi.")
 		return
+	}
+	if c, err := r.Cookie(citizenCookie); renew && err == nil {
+		w.setCookie(rw, citizenCookie, c.Value, "/", w.cfg.CitizenSessionTTL)
 	}
 	w.hub.notify(chat.ID)
 	writeJSON(rw, http.StatusOK, map[string]bool{"ok": true})
@@ -421,7 +447,7 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 		jsonError(rw, http.StatusInternalServerError, "Streaming tidak didukung.")
 		return
 	}
-	chat := citizenChat(s)
+	chat := citizenChat(s.Session)
 	wake, stop := w.hub.subscribe(chat.ID)
 	defer stop()
 	h := rw.Header()
@@ -475,7 +501,7 @@ func (w *Web) citizenMedia(rw http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
 	var granted bool
 	w.store.View(func(tx *store.Tx) error {
-		granted = tx.MediaGranted(citizenChat(s), hash)
+		granted = tx.MediaGranted(citizenChat(s.Session), hash)
 		return nil
 	})
 	if !granted {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"aduan/flows"
+	"aduan/store"
 )
 
 func TestCitizenFilesComplaint(t *testing.T) {
@@ -307,5 +308,35 @@ func TestCitizenSessionExpires(t *testing.T) {
 	}
 	if got := b.open(); len(got) != 0 {
 		t.Errorf("an expired session's transcript is shown to the new session: %s", texts(got))
+	}
+}
+
+// A browser that only opens the page keeps its session a day; one that
+// writes keeps it for CitizenSessionTTL.
+func TestLookerSessionShort(t *testing.T) {
+	f := mustFixture(t, nil)
+	looker, writer := f.browser(), f.browser()
+	looker.open()
+	writer.open()
+	writer.mustPost(map[string]any{"command": "start"})
+	writer.waitFor("Selamat datang")
+	f.clock.Add(25 * time.Hour)
+	if code, _ := looker.post(map[string]any{"text": "halo"}); code != http.StatusUnauthorized {
+		t.Errorf("a looker's session after a day: %d, want 401", code)
+	}
+	if code, body := writer.post(map[string]any{"text": "bantuan"}); code != http.StatusOK {
+		t.Errorf("a writer's session after a day: %d %s", code, body)
+	}
+	n := 0
+	err := f.store.Update(func(tx *store.Tx) error {
+		var err error
+		n, err = tx.PruneSessions(f.clock.Now(), 10)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d sessions expired, want the looker's", n)
 	}
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -295,5 +297,80 @@ func TestHealth(t *testing.T) {
 	f.web.desk = failingDesk{f.web.desk}
 	if resp, body := b.get("/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") {
 		t.Errorf("readyz with a channel down: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A console reply may carry a photo; the citizen sees it and may fetch it.
+func TestConsoleReplyWithPhoto(t *testing.T) {
+	f := mustFixture(t, nil)
+	citizen := f.browser()
+	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	admin := f.browser()
+	_, page := admin.get("/konsol/aduan/" + ticket)
+	csrf := consoleCSRF(t, page)
+	send := func(name string, content []byte) *http.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("aksi", "balas")
+		mw.WriteField("teks", "Sudah kami tambal, lihat foto.")
+		fw, _ := mw.CreateFormFile("foto", name)
+		fw.Write(content)
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/konsol/aduan/"+ticket, &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, _ := admin.do(req)
+		return resp
+	}
+	if resp := send("surat.pdf", []byte("%PDF-1.4")); resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("a document as the photo: %d", resp.StatusCode)
+	}
+	photo := pngBytes(t, 50, 20)
+	if resp := send("tambal.png", photo); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply with photo: %d", resp.StatusCode)
+	}
+	e := citizen.waitFor("Sudah kami tambal")
+	if len(e.Photos) != 1 {
+		t.Fatalf("the answer carries %d photos", len(e.Photos))
+	}
+	if resp, body := citizen.get("/media/" + e.Photos[0]); resp.StatusCode != http.StatusOK || body != string(photo) {
+		t.Errorf("citizen fetches the answer's photo: %d", resp.StatusCode)
+	}
+	if n := strings.Count(texts(citizen.transcript()), "Sudah kami tambal"); n != 1 {
+		t.Errorf("the refused upload reached the citizen too: %d answers", n)
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	f := mustFixture(t, nil)
+	b := f.browser()
+	for path, want := range map[string]string{
+		"/":                   `<html lang="id">`,
+		"/static/chat.js":     "EventSource",
+		"/static/chat.css":    ".msg",
+		"/static/console.css": ".list",
+	} {
+		resp, body := b.get(path)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, lacks %q", path, resp.StatusCode, want)
+		}
+		if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: security headers missing", path)
+		}
+	}
+	if resp, _ := b.get("/static/nope.js"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("missing asset: %d", resp.StatusCode)
+	}
+	// With the citizen chat off, / leads to the console and the chat's API is gone.
+	off := mustFixture(t, func(_ *flows.Config, wc *Config) { wc.Citizen = false })
+	ob := off.browser()
+	if resp, _ := ob.get("/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/konsol" {
+		t.Errorf("/ without the citizen chat: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := ob.get("/api/obrolan"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("chat API without the citizen chat: %d", resp.StatusCode)
+	}
+	if resp, body := ob.get("/static/console.css"); resp.StatusCode != http.StatusOK || !strings.Contains(body, ".list") {
+		t.Errorf("console style without the citizen chat: %d", resp.StatusCode)
 	}
 }
