@@ -278,24 +278,17 @@ type detailPage struct {
 	Offices   []flows.Office
 	Result    string
 	Waiting   bool
-	MayAct    bool
-	Closed    bool
-	Reachable bool
 }
 
 func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
-	op, ok := w.operator(rw, r)
-	if !ok {
-		return
-	}
-	c, ok := w.complaintFor(rw, r, op)
+	op, c, ok := w.operatorComplaint(rw, r)
 	if !ok {
 		return
 	}
 	cat, _ := w.flows.Category(c.Category)
 	p := detailPage{Op: op, C: c, Category: cat.Label, Office: w.flows.OfficeName(c.Office), Created: w.when(c.Created),
 		MapsURL: c.Location.MapsURL(), Location: c.Location.Describe(), Offices: w.flows.Offices,
-		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), MayAct: true, Closed: !c.Status.Open()}
+		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c)}
 	for _, e := range c.Thread {
 		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: e.Author, Text: e.Text, Photos: e.Photos, Files: e.Files})
 	}
@@ -307,6 +300,16 @@ func (w *Web) when(t time.Time) string {
 		t = t.In(w.cfg.Location)
 	}
 	return t.Format("02-01-2006 15:04")
+}
+
+// operatorComplaint is operator, then complaintFor.
+func (w *Web) operatorComplaint(rw http.ResponseWriter, r *http.Request) (operator, *flows.Complaint, bool) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return op, nil, false
+	}
+	c, ok := w.complaintFor(rw, r, op)
+	return op, c, ok
 }
 
 // complaintFor loads the complaint of the request's {ticket}, if the user
@@ -344,12 +347,8 @@ func (w *Web) act(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "Formulir tidak dapat dibaca.", http.StatusBadRequest)
 		return
 	}
-	op, ok := w.operator(rw, r)
+	op, c, ok := w.operatorComplaint(rw, r)
 	if !ok || !checkCSRF(rw, r, op) {
-		return
-	}
-	c, ok := w.complaintFor(rw, r, op)
-	if !ok {
 		return
 	}
 	in := flows.ConsoleInput{User: op.Name, Name: op.Display, Offices: op.Offices, Action: r.FormValue("aksi"), Text: r.FormValue("teks")}
@@ -381,11 +380,7 @@ func (w *Web) act(rw http.ResponseWriter, r *http.Request) {
 
 // consoleMedia serves a photo or file of a complaint the user may see.
 func (w *Web) consoleMedia(rw http.ResponseWriter, r *http.Request) {
-	op, ok := w.operator(rw, r)
-	if !ok {
-		return
-	}
-	c, ok := w.complaintFor(rw, r, op)
+	_, c, ok := w.operatorComplaint(rw, r)
 	if !ok {
 		return
 	}

@@ -76,13 +76,20 @@ func TestOpenConsoleAnswers(t *testing.T) {
 	}
 }
 
-func TestConsoleFormsRefused(t *testing.T) {
-	f := mustFixture(t, nil)
-	citizen := f.browser()
-	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
-	admin := f.browser()
+// mustOpenComplaint files a complaint as a web citizen and opens its page
+// in the open console; it returns the console's CSRF token.
+func mustOpenComplaint(t *testing.T) (f *fixture, citizen, admin *browser, ticket, csrf string) {
+	t.Helper()
+	f = mustFixture(t, nil)
+	citizen = f.browser()
+	ticket = citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	admin = f.browser()
 	_, page := admin.get("/konsol/aduan/" + ticket)
-	csrf := consoleCSRF(t, page)
+	return f, citizen, admin, ticket, consoleCSRF(t, page)
+}
+
+func TestConsoleFormsRefused(t *testing.T) {
+	f, _, admin, ticket, csrf := mustOpenComplaint(t)
 	tests := []struct {
 		name    string
 		values  url.Values
@@ -302,12 +309,7 @@ func TestHealth(t *testing.T) {
 
 // A console reply may carry a photo; the citizen sees it and may fetch it.
 func TestConsoleReplyWithPhoto(t *testing.T) {
-	f := mustFixture(t, nil)
-	citizen := f.browser()
-	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
-	admin := f.browser()
-	_, page := admin.get("/konsol/aduan/" + ticket)
-	csrf := consoleCSRF(t, page)
+	f, citizen, admin, ticket, csrf := mustOpenComplaint(t)
 	send := func(name string, content []byte) *http.Response {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
