@@ -267,17 +267,17 @@ type shownEntry struct {
 }
 
 type detailPage struct {
-	Op        operator
-	C         *flows.Complaint
-	Category  string
-	Office    string
-	Created   string
-	MapsURL   string
-	Location  string
-	Entries   []shownEntry
-	Offices   []flows.Office
-	Result    string
-	Waiting   bool
+	Op       operator
+	C        *flows.Complaint
+	Category string
+	Office   string
+	Created  string
+	MapsURL  string
+	Location string
+	Entries  []shownEntry
+	Offices  []flows.Office
+	Result   string
+	Waiting  bool
 }
 
 func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
