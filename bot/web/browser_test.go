@@ -81,7 +81,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}),
 		chromedp.WaitVisible(msg("Foto diterima (1)")),
 		chromedp.WaitVisible(chromedp.Search(`//div[contains(@class,"mine")]//img`)),
-		typed("lanjut"),
+		chromedp.Click(chromedp.Search(`//button[contains(@class,"answer") and contains(., "lanjut")]`)), // the quick answer
 		chromedp.WaitVisible(msg("Kirim aduan ini?")),
 		chromedp.Click(choice("Kirim")),
 		chromedp.WaitVisible(msg("tercatat dengan nomor")),

@@ -88,7 +88,7 @@ func (w *Web) operator(rw http.ResponseWriter, r *http.Request) (operator, bool)
 				return operator{}, false
 			}
 		}
-		return operator{Name: "konsol", Display: "Konsol", CSRF: s.CSRF, Open: true, key: key}, true
+		return operator{Name: "admin", Display: "Admin", CSRF: s.CSRF, Open: true, key: key}, true
 	}
 	u, known := w.users[s.Subject]
 	if !ok || !known {

@@ -47,7 +47,7 @@ func TestOpenConsoleAnswers(t *testing.T) {
 	}
 	citizen.waitFor("sedang diproses")
 	_, page = admin.get("/konsol/aduan/" + ticket)
-	for _, want := range []string{"Besok kami tambal.", "diproses", "Konsol"} {
+	for _, want := range []string{"Besok kami tambal.", "diproses", "· Admin"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("thread does not show %q", want)
 		}

@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("http_addr: %w", err)
+		return fmt.Errorf("http_addr %s: %w (is another program using the port? choose another with http_addr or ADUAN_HTTP_ADDR; port 0 picks a free one)", cfg.HTTPAddr, err)
 	}
 	if n, err := desk.OutboxLen(); err == nil && n > 0 {
 		log.Info("resuming outbox", "messages", n)

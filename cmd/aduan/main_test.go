@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,23 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_HTTP_ADDR", taken.Addr().String())
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err == nil || !strings.Contains(err.Error(), "http_addr "+taken.Addr().String()) || !strings.Contains(err.Error(), "ADUAN_HTTP_ADDR") {
+		t.Errorf("serve on a taken port: %v", err)
 	}
 }

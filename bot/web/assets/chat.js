@@ -2,7 +2,7 @@
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const log = $('log'), note = $('note'), form = $('composer'), text = $('text'), loc = $('loc'), photo = $('photo');
+  const log = $('log'), note = $('note'), form = $('composer'), text = $('text'), loc = $('loc'), photo = $('photo'), quick = $('quick');
   let csrf = '', last = 0, events = null;
   const shown = new Set();
 
@@ -45,13 +45,23 @@
     box.scrollIntoView({ block: 'end' });
   }
 
-  // keyboard follows the desk's reply keyboard: a location button, or none.
+  // keyboard follows the desk's reply keyboard: a location button and
+  // quick answers ("lewati", "lanjut") above the text box, or none.
   function keyboard(e) {
+    if (!e.keyboard) return;
+    quick.querySelectorAll('.answer').forEach((b) => b.remove());
+    let answers = e.quick || [];
+    loc.hidden = true;
     if (e.keyboard === 'location') {
-      loc.textContent = (e.quick && e.quick[0]) || '📍 Kirim lokasi';
+      loc.textContent = answers[0] || '📍 Kirim lokasi';
       loc.hidden = !navigator.geolocation;
-    } else if (e.keyboard) {
-      loc.hidden = true;
+      answers = answers.slice(1);
+    }
+    if (e.keyboard === 'clear') answers = [];
+    for (const a of answers) {
+      const b = el('button', 'answer', a); b.type = 'button';
+      b.addEventListener('click', () => send({ text: a }));
+      quick.append(b);
     }
   }
 
