@@ -67,14 +67,21 @@ func (c *Config) texts(channel string) *Texts {
 	if t, ok := c.phrased[channel]; ok {
 		return t
 	}
-	t := c.Texts.phrase(c.CapsOf(channel))
+	if _, named := c.Channels[channel]; !named {
+		if t, ok := c.phrased[""]; ok {
+			return t
+		}
+	}
+	t := c.Texts.phrase(c.CapsOf(channel)) // a config Validate did not prepare
 	return &t
 }
 
-// prepare phrases the texts once for each channel the config names, so a
-// message does not pay for it.
+// prepare phrases the texts once for each channel the config names, and
+// once for the others (key ""), so a message does not pay for it.
 func (c *Config) prepare() {
-	c.phrased = make(map[string]*Texts, len(c.Channels))
+	c.phrased = make(map[string]*Texts, len(c.Channels)+1)
+	def := c.Texts.phrase(DefaultCaps)
+	c.phrased[""] = &def
 	for name, caps := range c.Channels {
 		t := c.Texts.phrase(caps)
 		c.phrased[name] = &t

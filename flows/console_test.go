@@ -163,3 +163,25 @@ func checkJoined(t *testing.T, who string, got []string, want string) {
 		t.Errorf("to %s: %q, want %q", who, all, want)
 	}
 }
+
+// A validated config phrases its texts once: a message on a channel it
+// does not name does not phrase them again (that cost a third of the
+// desk's throughput once).
+func TestTextsPhrasedOnce(t *testing.T) {
+	cfg := mustConfig(t) // Channels not set: every channel has DefaultCaps
+	for _, channel := range []string{"telegram", "other"} {
+		if n := testing.AllocsPerRun(10, func() { cfg.texts(channel) }); n != 0 {
+			t.Errorf("texts(%q) allocates %v times per call", channel, n)
+		}
+	}
+	cfg.Channels = map[string]Caps{"web": {Buttons: true}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(10, func() { cfg.texts("web") }); n != 0 {
+		t.Errorf("texts(web) allocates %v times per call", n)
+	}
+	if got := cfg.texts("telegram").Help; !strings.Contains(got, "/batal") {
+		t.Errorf("a channel the config does not name lost the default phrasing: %q", got)
+	}
+}

@@ -72,8 +72,15 @@ func Open(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("create buckets in %s: %w", path, err)
 	}
+	db.MaxBatchDelay = batchDelay
 	return &Store{db: db}, nil
 }
+
+// batchDelay is how long a commit waits for more transactions to share
+// its fsync. bbolt's default, 10 ms, leaves the writer idle between
+// batches at a busy web chat; 5 ms measured 20% more messages/s
+// (BenchmarkWebChat) at a lower latency.
+const batchDelay = 5 * time.Millisecond
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

@@ -38,7 +38,7 @@ var conversation = []map[string]any{
 //
 //	go test -run XXX -bench BenchmarkWebChat -benchtime 20000x ./bot/web
 func BenchmarkWebChat(b *testing.B) {
-	const citizens = 256
+	const citizens = 128
 	f := mustFixture(b, nil)
 	transport := &http.Transport{MaxIdleConnsPerHost: citizens, MaxConnsPerHost: citizens}
 	type citizen struct {
