@@ -12,11 +12,17 @@ import (
 // ErrNoComplaint means a ticket names no stored complaint.
 var ErrNoComplaint = errors.New("no such complaint")
 
+// ErrDone means a console action with that key was done before (a form
+// sent twice).
+var ErrDone = errors.New("action already done")
+
 // Console runs a console user's action on a complaint in one transaction,
 // like a command in an admin group: the complaint changes, the citizen
 // and the complaint's admin chats are told through the outbox after
-// commit. The result is what the console shows.
-func (d *Desk) Console(ctx context.Context, ticket string, in flows.ConsoleInput) (flows.ConsoleResult, error) {
+// commit. The result is what the console shows. key names the action (a
+// form's own token); an action whose key was seen before is not done
+// again, and ErrDone says so.
+func (d *Desk) Console(ctx context.Context, ticket, key string, in flows.ConsoleInput) (flows.ConsoleResult, error) {
 	if err := ctx.Err(); err != nil {
 		return flows.ConsoleResult{}, err
 	}
@@ -24,6 +30,16 @@ func (d *Desk) Console(ctx context.Context, ticket string, in flows.ConsoleInput
 	var res flows.ConsoleResult
 	var result flows.Outcome
 	err := d.store.Update(func(tx *store.Tx) error {
+		res, result = flows.ConsoleResult{}, flows.Outcome{}
+		if key != "" {
+			seen, err := tx.Seen("console:"+key, now)
+			if err != nil {
+				return err
+			}
+			if seen {
+				return ErrDone
+			}
+		}
 		cp, err := tx.Complaint(ticket)
 		if err != nil {
 			return err
@@ -34,6 +50,9 @@ func (d *Desk) Console(ctx context.Context, ticket string, in flows.ConsoleInput
 		result, res = flows.Console(d.cfg, in, cp, now)
 		return d.apply(tx, result)
 	})
+	if errors.Is(err, ErrDone) {
+		return flows.ConsoleResult{}, err
+	}
 	if err != nil {
 		return flows.ConsoleResult{}, fmt.Errorf("console %s on %s: %w", in.Action, ticket, err)
 	}

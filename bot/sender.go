@@ -116,15 +116,16 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 			d.log.Error("prune inbound keys", "err", err)
 		}
 		// Small transactions, so a backlog never holds the writer long.
-		for n := maxPrunedSessions; n == maxPrunedSessions && err == nil && ctx.Err() == nil; {
-			err = d.store.Update(func(tx *store.Tx) error {
+		var pruneErr error
+		for n := maxPrunedSessions; n == maxPrunedSessions && pruneErr == nil && ctx.Err() == nil; {
+			pruneErr = d.store.Update(func(tx *store.Tx) error {
 				var err error
 				n, err = tx.PruneSessions(d.now(), maxPrunedSessions)
 				return err
 			})
 		}
-		if err != nil {
-			d.log.Error("prune expired sessions", "err", err)
+		if pruneErr != nil {
+			d.log.Error("prune expired sessions", "err", pruneErr)
 		}
 		select {
 		case <-ctx.Done():

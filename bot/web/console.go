@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
+	"aduan/bot"
 	"aduan/flows"
 	"aduan/store"
 )
@@ -278,6 +279,9 @@ type detailPage struct {
 	Offices  []flows.Office
 	Result   string
 	Waiting  bool
+	// Key gives a fresh token for each form, so a form sent twice acts
+	// once.
+	Key func() string
 }
 
 func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
@@ -288,7 +292,7 @@ func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
 	cat, _ := w.flows.Category(c.Category)
 	p := detailPage{Op: op, C: c, Category: cat.Label, Office: w.flows.OfficeName(c.Office), Created: w.when(c.Created),
 		MapsURL: c.Location.MapsURL(), Location: c.Location.Describe(), Offices: w.flows.Offices,
-		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c)}
+		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), Key: func() string { return newToken()[:24] }}
 	for _, e := range c.Thread {
 		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: e.Author, Text: e.Text, Photos: e.Photos, Files: e.Files})
 	}
@@ -369,7 +373,16 @@ func (w *Web) act(rw http.ResponseWriter, r *http.Request) {
 		}
 		in.Photos = []string{hash}
 	}
-	res, err := w.desk.Console(r.Context(), c.Ticket, in)
+	key := r.FormValue("kunci")
+	if key != "" && !idPattern.MatchString(key) {
+		http.Error(rw, "Formulir tidak sah. Muat ulang halaman.", http.StatusBadRequest)
+		return
+	}
+	res, err := w.desk.Console(r.Context(), c.Ticket, key, in)
+	if errors.Is(err, bot.ErrDone) {
+		res.Text = "Tindakan ini sudah dijalankan (formulir terkirim dua kali)."
+		err = nil
+	}
 	if err != nil {
 		w.log.Error("console action", "ticket", c.Ticket, "err", err)
 		http.Error(rw, "Tindakan belum tersimpan. Coba lagi.", http.StatusServiceUnavailable)

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +375,39 @@ func TestStaticAssets(t *testing.T) {
 	}
 	if resp, body := ob.get("/static/console.css"); resp.StatusCode != http.StatusOK || !strings.Contains(body, ".list") {
 		t.Errorf("console style without the citizen chat: %d", resp.StatusCode)
+	}
+}
+
+// A form sent twice (a double click, a resent request) acts once.
+func TestConsoleFormSentTwiceActsOnce(t *testing.T) {
+	f, citizen, admin, ticket, csrf := mustOpenComplaint(t)
+	_, page := admin.get("/konsol/aduan/" + ticket)
+	key := regexp.MustCompile(`name="kunci" value="([^"]+)"`).FindStringSubmatch(page)
+	if key == nil {
+		t.Fatal("the reply form has no key")
+	}
+	form := url.Values{"csrf": {csrf}, "kunci": {key[1]}, "aksi": {"balas"}, "teks": {"Sedang kami cek."}}
+	admin.form("/konsol/aduan/"+ticket, form)
+	resp, _ := admin.form("/konsol/aduan/"+ticket, form)
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, url.QueryEscape("sudah dijalankan")) {
+		t.Errorf("second send: %q", loc)
+	}
+	citizen.waitFor("Sedang kami cek.")
+	citizen.mustPost(map[string]any{"text": "status"}) // a later answer: the reply had its chance to repeat
+	citizen.waitFor(ticket)
+	if n := strings.Count(texts(citizen.transcript()), "Sedang kami cek."); n != 1 {
+		t.Errorf("the citizen got the reply %d times", n)
+	}
+	f.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(ticket)
+		if n := len(c.Thread); n != 1 {
+			t.Errorf("thread has %d entries, want the one reply", n)
+		}
+		return nil
+	})
+	// Each render gives new keys.
+	_, again := admin.get("/konsol/aduan/" + ticket)
+	if strings.Contains(again, key[1]) {
+		t.Errorf("a new page reuses a form key")
 	}
 }

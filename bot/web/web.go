@@ -35,7 +35,7 @@ var assets embed.FS
 // Desk is what the web needs of the desk.
 type Desk interface {
 	HandleWith(ctx context.Context, in bot.Inbound, keep func(tx *store.Tx) error) error
-	Console(ctx context.Context, ticket string, in flows.ConsoleInput) (flows.ConsoleResult, error)
+	Console(ctx context.Context, ticket, key string, in flows.ConsoleInput) (flows.ConsoleResult, error)
 	Ready() error
 }
 
