@@ -106,8 +106,8 @@ var drainFor = flag.Duration("drain.for", 30*time.Second, "how long BenchmarkDra
 // BenchmarkDrain measures how fast a backlog after an outage drains:
 // 20,000 messages, 4,000 of them for one admin group and the rest over
 // 1,500 citizen chats, against the fake Bot API with Telegram's flood
-// limits enforced. Run with -benchtime 1x; -drain.for sets the window
-// (5m for the figure in the README).
+// limits enforced. Run with -benchtime 1x; -drain.for, after the package
+// path, sets the window (5m for the figure in the README).
 func BenchmarkDrain(b *testing.B) {
 	for range b.N {
 		d := mustDrainer(b, 1500, 16000/1500+1, 4000)
