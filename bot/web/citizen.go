@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"math"
@@ -43,9 +44,13 @@ const maxEntries = 200
 func (w *Web) citizenRoutes(mux *http.ServeMux) {
 	static, _ := fs.Sub(assets, "assets")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	page := template.Must(template.ParseFS(assets, "assets/chat.html"))
 	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		rw.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(rw, r, static, "chat.html")
+		if err := page.Execute(rw, struct{ Title string }{w.cfg.Title}); err != nil {
+			w.log.Error("render chat page", "err", err)
+		}
 	})
 	mux.HandleFunc("GET /api/obrolan", w.transcript)
 	mux.HandleFunc("POST /api/kirim", w.send)

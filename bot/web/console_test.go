@@ -348,7 +348,7 @@ func TestStaticAssets(t *testing.T) {
 	f := mustFixture(t, nil)
 	b := f.browser()
 	for path, want := range map[string]string{
-		"/":                   `<html lang="id">`,
+		"/":                   `<h1>Aduan Masyarakat</h1>`,
 		"/static/chat.js":     "EventSource",
 		"/static/chat.css":    ".msg",
 		"/static/console.css": ".list",

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,8 @@ type Config struct {
 	// Citizen serves the citizen chat (config web.enabled); the console
 	// and health checks are always served.
 	Citizen bool
+	// Title heads the citizen chat (default "Aduan Masyarakat").
+	Title string
 	// Users may log in to the console. With none, the console is open,
 	// which the caller allows only on a loopback address.
 	Users []User
@@ -93,6 +96,9 @@ var _ bot.Channel = (*Web)(nil)
 func New(cfg Config, fc *flows.Config, desk Desk, st *store.Store, media *store.Media) (*Web, error) {
 	if cfg.MaxPhoto <= 0 {
 		cfg.MaxPhoto = 10 << 20
+	}
+	if strings.TrimSpace(cfg.Title) == "" {
+		cfg.Title = "Aduan Masyarakat"
 	}
 	if cfg.CitizenSessionTTL <= 0 {
 		cfg.CitizenSessionTTL = 180 * 24 * time.Hour

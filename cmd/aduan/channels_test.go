@@ -111,6 +111,9 @@ func TestAcrossChannels(t *testing.T) {
 
 	// A web citizen, answered from the Telegram admin group.
 	citizen := newClient(t, base)
+	if page := citizen.get("/"); !strings.Contains(page, "<title>Aduan Masyarakat Kabupaten Klaten</title>") {
+		t.Errorf("the chat page does not carry web.title")
+	}
 	var opened struct{ CSRF string }
 	json.Unmarshal([]byte(citizen.get("/api/obrolan")), &opened)
 	for i, msg := range []map[string]any{

@@ -43,6 +43,7 @@ type fileConfig struct {
 	HTTPAddr string `mapstructure:"http_addr"`
 	Web      struct {
 		Enabled       bool          `mapstructure:"enabled"`
+		Title         string        `mapstructure:"title"`
 		SecureCookies bool          `mapstructure:"secure_cookies"`
 		MaxPhotoMB    int           `mapstructure:"max_photo_mb"`
 		ConsoleUsers  []consoleUser `mapstructure:"console_users"`
@@ -93,6 +94,7 @@ var defaults = map[string]any{
 	"description.max_chars":   2000,
 	"http_addr":               "127.0.0.1:8080",
 	"web.enabled":             true,
+	"web.title":               "Aduan Masyarakat",
 	"web.secure_cookies":      false,
 	"web.max_photo_mb":        10,
 	"telegram.token":          "",
@@ -299,7 +301,10 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 	if w.MaxPhotoMB < 1 || w.MaxPhotoMB > 50 {
 		return fmt.Errorf("web.max_photo_mb: %d must be between 1 and 50", w.MaxPhotoMB)
 	}
-	ac.Web = web.Config{Citizen: w.Enabled, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
+	if n := len([]rune(w.Title)); n == 0 || n > 80 {
+		return fmt.Errorf("web.title: %q must be 1 to 80 characters", w.Title)
+	}
+	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
 	seen := map[string]bool{}
 	for i, u := range w.ConsoleUsers {
 		key := fmt.Sprintf("web.console_users[%d]", i)
