@@ -76,6 +76,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		typed("Jalan berlubang besar di depan Pasar Klaten."),
 		chromedp.WaitVisible(msg("Di mana lokasinya?")),
 		chromedp.WaitVisible(chromedp.ID("loc")), // the browser's location button is offered
+	)
+	screenshot(t, citizen, "citizen-location.png")
+	run(t, citizen, "go on with the complaint",
 		typed("Jl. Pemuda depan SD 2, Klaten Tengah"),
 		chromedp.WaitVisible(msg("Kirim foto")),
 		chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}),
