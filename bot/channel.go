@@ -65,6 +65,9 @@ type Delivery struct {
 	Chat flows.Chat
 	// ReplyTo is a platform message id in Chat to reply to, or "".
 	ReplyTo string
+	// Key names the outbox message, the same on every try and after a
+	// restart, so a channel can give a retry the id it gave the first try.
+	Key string
 	// Done holds the ids of the parts already sent, in order.
 	Done [][]string
 	// Sent records one more part as sent, with its platform ids. The
@@ -95,6 +98,9 @@ const (
 	// ReasonMedia: a photo or file of the message cannot be sent (missing
 	// from data_dir, or refused by the platform); the text could be.
 	ReasonMedia
+	// ReasonNoChat: the platform takes messages only for people who wrote
+	// recently (WhatsApp's 463), and this one did not.
+	ReasonNoChat
 )
 
 // PermanentError means retrying the same message cannot help. A citizen's

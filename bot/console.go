@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"aduan/flows"
 	"aduan/store"
@@ -86,4 +87,33 @@ func (d *Desk) Ready() error {
 	}
 	d.mu.Unlock()
 	return errors.Join(errs...)
+}
+
+// Alert tells the coordinators, in their chats on every channel but from
+// (the one in trouble), what is wrong with a channel, e.g. a WhatsApp
+// link that broke. It goes through the outbox like any admin message.
+func (d *Desk) Alert(ctx context.Context, from, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	text := strings.NewReplacer("{kanal}", from, "{alasan}", reason).Replace(d.cfg.Texts.ChannelDown)
+	var out flows.Outcome
+	seen := map[string]bool{}
+	for _, c := range d.cfg.CoordinatorChats {
+		if c.Channel == from || seen[c.Channel] {
+			continue
+		}
+		seen[c.Channel] = true
+		out.Messages = append(out.Messages, flows.Message{To: flows.OfficeChat(c.Channel, d.cfg.Coordinator), Text: text})
+	}
+	d.log.Error("channel in trouble", "channel", from, "reason", reason, "told", len(out.Messages))
+	if len(out.Messages) == 0 {
+		return nil
+	}
+	err := d.store.Update(func(tx *store.Tx) error { return d.apply(tx, out) })
+	if err != nil {
+		return fmt.Errorf("alert about %s: %w", from, err)
+	}
+	d.woken(out)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -381,7 +382,8 @@ func (s *sender) deliver(ctx context.Context, key outKey, chat flows.Chat) outco
 	}
 	p := s.progressOf(key, o.Parts)
 	if !p.complete {
-		err = s.ch.Send(ctx, &Delivery{Message: o.Message, Chat: chat, ReplyTo: replyTo, Done: p.done(), Sent: func(ids []string) { s.sent(key, o, chat, ids) }})
+		err = s.ch.Send(ctx, &Delivery{Message: o.Message, Chat: chat, ReplyTo: replyTo, Key: key.queue.String() + "/" + strconv.FormatUint(key.seq, 10),
+			Done: p.done(), Sent: func(ids []string) { s.sent(key, o, chat, ids) }})
 	}
 	var retry *RetryAfterError
 	var moved *MovedError
@@ -546,8 +548,11 @@ func (s *sender) move(old, to flows.Chat) {
 
 func (s *sender) reason(r Reason) string {
 	t := &s.d.cfg.Texts
-	if r == ReasonBlocked {
+	switch r {
+	case ReasonBlocked:
 		return t.ReasonBlocked
+	case ReasonNoChat:
+		return t.ReasonNoChat
 	}
 	return t.ReasonOther
 }

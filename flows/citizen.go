@@ -210,6 +210,8 @@ func (s *step) otherPrompt() string {
 		return s.t.TooLarge
 	case OtherBadPhoto:
 		return s.t.PhotoInvalid
+	case OtherLate:
+		return s.t.LateMessage
 	}
 	return s.need()
 }

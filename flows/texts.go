@@ -58,6 +58,7 @@ type Texts struct {
 	StatusLine          string
 	ThreadAdded         string
 	ThreadFull          string
+	LateMessage         string
 	ChooseButtons       string
 	ChooseNumbers       string
 	LocationByButton    string
@@ -90,6 +91,8 @@ type Texts struct {
 	ChatID              string
 	ReasonBlocked       string
 	ReasonOther         string
+	ReasonNoChat        string
+	ChannelDown         string
 	ConsoleAction       string
 	ConsoleReplied      string
 
@@ -153,6 +156,7 @@ func DefaultTexts() Texts {
 		StatusLine:          "• {tiket} – {kategori} – {status}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
+		LateMessage:         "Mohon maaf, pesan Anda baru kami terima karena layanan sempat terputus. Bila masih perlu, silakan kirim lagi.",
 		ChooseButtons:       "pilih salah satu tombol, atau balas dengan angkanya",
 		ChooseNumbers:       "balas dengan angka pilihan Anda",
 		LocationByButton:    "Tekan tombol \"📍 Kirim lokasi\"",
@@ -185,6 +189,8 @@ func DefaultTexts() Texts {
 		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
 		ReasonBlocked:       "warga memblokir bot atau akunnya tidak ada lagi.",
 		ReasonOther:         "ditolak oleh platform.",
+		ChannelDown:         "⚠️ Kanal {kanal} bermasalah: {alasan}\nAduan lewat kanal lain tetap dilayani.",
+		ReasonNoChat:        "WhatsApp menolak karena warga belum (atau sudah lama tidak) mengirim pesan ke nomor ini.",
 		ConsoleAction:       "🖥️ {pengguna} lewat konsol:\n{pesan}",
 		ConsoleReplied:      "💬 Balasan untuk {tiket} dikirim ke warga:\n{pesan}",
 
@@ -217,7 +223,7 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
-		"choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
+		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
 		"location_by_button": &t.LocationByButton, "location_by_pin": &t.LocationByPin,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
 		"admin_citizen_msg": &t.AdminCitizenMsg, "admin_help": &t.AdminHelp,
@@ -229,7 +235,7 @@ func (t *Texts) fields() map[string]*string {
 		"admin_forwarded": &t.AdminForwarded, "admin_note_saved": &t.AdminNoteSaved,
 		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "info_omitted": &t.InfoOmitted, "admin_unsupported": &t.AdminUnsupported,
 		"admin_reply_internal": &t.AdminReplyInternal, "admin_reply_unmatched": &t.AdminReplyUnmatched, "media_dropped": &t.MediaDropped,
-		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther,
+		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther, "reason_no_chat": &t.ReasonNoChat, "channel_down": &t.ChannelDown,
 		"console_action": &t.ConsoleAction, "console_replied": &t.ConsoleReplied,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
@@ -267,7 +273,7 @@ var required = map[string][]string{
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},
 	"admin_info": {"tiket", "riwayat"}, "admin_status_set": {"tiket", "status"}, "admin_unknown_ticket": {"tiket"},
-	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
+	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "channel_down": {"alasan"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
 	"ask_description": {"min", "maks"}, "description_short": {"min"}, "description_long": {"maks"}, "photo_limit": {"maks"},
 }
 

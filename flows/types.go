@@ -168,7 +168,10 @@ const (
 	OtherTooLarge = "too_large"
 	// OtherBadPhoto is a photo that is empty or cannot be read as an image.
 	OtherBadPhoto = "bad_photo"
-	OtherUnknown  = "unknown"
+	// OtherLate is a message that reached the desk long after it was sent
+	// (the backlog after a channel was offline); it gets an apology.
+	OtherLate    = "late"
+	OtherUnknown = "unknown"
 )
 
 // Input is one inbound message from a citizen, already converted by its
