@@ -54,7 +54,7 @@ func quote(s, stanza string, participant types.JID, quoted string) *waE2E.Messag
 		QuotedMessage: &waE2E.Message{Conversation: proto.String(quoted)}}}}
 }
 
-func image(caption string) *waE2E.Message {
+func imageMsg(caption string) *waE2E.Message {
 	return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Caption: proto.String(caption), Mimetype: proto.String("image/jpeg"),
 		DirectPath: proto.String("/v/t62/abc"), MediaKey: []byte{1}, FileLength: proto.Uint64(1000)}}
 }
@@ -150,7 +150,7 @@ func TestConvert(t *testing.T) {
 		{"extended text", private("A4", &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("lihat https://x.id")}}),
 			&inboundView{Chat: budi, Private: true, User: budi, MessageID: "A4", Raw: "lihat https://x.id",
 				Input: flows.Input{Kind: flows.InputText, Text: "lihat https://x.id", Name: "Budi"}}, ""},
-		{"photo", private("A5", image("depan pasar")), &inboundView{Chat: budi, Private: true, User: budi, MessageID: "A5", Raw: "depan pasar",
+		{"photo", private("A5", imageMsg("depan pasar")), &inboundView{Chat: budi, Private: true, User: budi, MessageID: "A5", Raw: "depan pasar",
 			Input: flows.Input{Kind: flows.InputPhoto, Text: "depan pasar", Name: "Budi"}}, "photo"},
 		{"location pin", private("A6", &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-7.7),
 			DegreesLongitude: proto.Float64(110.6), Name: proto.String("Pasar Klaten")}}),

@@ -1,0 +1,491 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"aduan/bot"
+	"aduan/flows"
+	"aduan/store"
+)
+
+// sent is one message the fake client sent.
+type sent struct {
+	To   types.JID
+	ID   types.MessageID
+	Text string
+	Msg  *waE2E.Message
+}
+
+// fakeClient stands in for *whatsmeow.Client: it records sends, serves
+// downloads, and fails on demand.
+type fakeClient struct {
+	mu        sync.Mutex
+	sent      []sent
+	tries     []types.MessageID
+	fail      func(to types.JID, id types.MessageID) error
+	downloads map[string][]byte // by direct path
+	uploads   int
+	offline   bool
+	notify    chan struct{}
+}
+
+func newFakeClient() *fakeClient {
+	return &fakeClient{downloads: map[string][]byte{}, notify: make(chan struct{}, 1)}
+}
+
+func (c *fakeClient) SendMessage(_ context.Context, to types.JID, m *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	id := extra[0].ID
+	c.mu.Lock()
+	c.tries = append(c.tries, id)
+	fail := c.fail
+	c.mu.Unlock()
+	if fail != nil {
+		if err := fail(to, id); err != nil {
+			return whatsmeow.SendResponse{}, err
+		}
+	}
+	c.mu.Lock()
+	c.sent = append(c.sent, sent{To: to, ID: id, Text: textOf(m), Msg: m})
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
+}
+
+func (c *fakeClient) Download(_ context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.downloads[m.GetDirectPath()]
+	if !ok {
+		return nil, errors.New("download failed: 404")
+	}
+	return data, nil
+}
+
+func (c *fakeClient) Upload(_ context.Context, data []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	c.mu.Lock()
+	c.uploads++
+	c.mu.Unlock()
+	return whatsmeow.UploadResponse{URL: "https://mmg.whatsapp.net/x", DirectPath: "/up/" + fmt.Sprint(len(data)), FileLength: uint64(len(data))}, nil
+}
+
+func (c *fakeClient) IsConnected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.offline
+}
+
+func (c *fakeClient) to(jid types.JID) []sent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []sent
+	for _, s := range c.sent {
+		if s.To == jid {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitFor waits until jid got a message containing want, and returns it.
+func (c *fakeClient) waitFor(t *testing.T, jid types.JID, want string) sent {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		for _, s := range c.to(jid) {
+			if strings.Contains(s.Text, want) {
+				return s
+			}
+		}
+		select {
+		case <-c.notify:
+		case <-deadline:
+			t.Fatalf("%s never got %q; got %+v", jid, want, texts(c.to(jid)))
+		}
+	}
+}
+
+func texts(ss []sent) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// harness is a desk with the WhatsApp channel over a fake client.
+type harness struct {
+	wa    *WhatsApp
+	cli   *fakeClient
+	desk  *bot.Desk
+	store *store.Store
+	cfg   *flows.Config
+}
+
+func testFlows() *flows.Config {
+	return &flows.Config{
+		TicketPrefix: "ADU", Coordinator: "diskominfo",
+		CoordinatorChats: []flows.Chat{MakeChat(adminGroup)},
+		Offices:          []flows.Office{{ID: "dpupr", Name: "DPU-PR"}, {ID: "diskominfo", Name: "Diskominfo"}},
+		Categories:       []flows.Category{{ID: "jalan", Label: "🛣️ Jalan", Office: "dpupr"}},
+		Channels:         map[string]flows.Caps{ChannelName: Caps},
+		DescriptionMin:   10, DescriptionMax: 500, MaxPhotos: 3, ThreadLimit: 100, Texts: flows.DefaultTexts(),
+	}
+}
+
+// deskWrap lets a test break the desk's Accept or Alert.
+type deskWrap struct {
+	*bot.Desk
+	accept func() error
+	mu     sync.Mutex
+	alerts []string
+}
+
+func (d *deskWrap) Accept(ctx context.Context, channel string, rs []store.Received) error {
+	if d.accept != nil {
+		if err := d.accept(); err != nil {
+			return err
+		}
+	}
+	return d.Desk.Accept(ctx, channel, rs)
+}
+
+func (d *deskWrap) Alert(ctx context.Context, from, reason string) error {
+	d.mu.Lock()
+	d.alerts = append(d.alerts, reason)
+	d.mu.Unlock()
+	return d.Desk.Alert(ctx, from, reason)
+}
+
+func mustHarness(t *testing.T, wrap *deskWrap) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := store.OpenMedia(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testFlows()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := bot.New(st, cfg, bot.Options{Logger: log, MinBackoff: 20 * time.Millisecond})
+	wrap.Desk = d
+	cli := newFakeClient()
+	wa, err := New(Config{Phone: botPhone.User, LID: botLID.User, PerChat: time.Millisecond, PerMinute: 60000, Logger: log},
+		cli, wrap, cfg, st, media)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.AddChannel(wa)
+	wa.HandleEvent(&events.Connected{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return &harness{wa: wa, cli: cli, desk: d, store: st, cfg: cfg}
+}
+
+func pngData(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestCitizenComplaintOnWhatsApp runs a whole complaint: numbered menus
+// answered by number or name, a photo fetched and posted to the admin
+// group, an admin's quote of the post answering the citizen.
+func TestCitizenComplaintOnWhatsApp(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	photo := pngData(t)
+	h.cli.downloads["/v/t62/abc"] = photo
+	say := func(id string, m *waE2E.Message) {
+		t.Helper()
+		if !h.wa.HandleEvent(private(id, m)) {
+			t.Fatalf("message %s not taken", id)
+		}
+	}
+	say("M1", text("halo"))
+	menu := h.cli.waitFor(t, budiLID, "Silakan pilih:")
+	if !strings.Contains(menu.Text, "\n1. 📝 Buat aduan\n2. 📋 Aduan saya\n3. ❓ Bantuan") {
+		t.Errorf("menu is not a numbered list: %q", menu.Text)
+	}
+	say("M2", text("1"))
+	cats := h.cli.waitFor(t, budiLID, "Pilih kategori")
+	if !strings.Contains(cats.Text, "1. 🛣️ Jalan") {
+		t.Errorf("categories: %q", cats.Text)
+	}
+	say("M3", text("bantuan"))
+	help := h.cli.waitFor(t, budiLID, "Cara membuat aduan")
+	if strings.Contains(help.Text, "/batal") || !strings.Contains(help.Text, "\nbatal – ") {
+		t.Errorf("help is not phrased for WhatsApp: %q", help.Text)
+	}
+	say("M4", text("jalan")) // the name works as well as the number
+	h.cli.waitFor(t, budiLID, "uraian")
+	say("M5", text("Jalan berlubang di depan Pasar Klaten."))
+	loc := h.cli.waitFor(t, budiLID, "Di mana lokasinya?")
+	if !strings.Contains(loc.Text, "Bagikan lokasi") {
+		t.Errorf("location question for WhatsApp: %q", loc.Text)
+	}
+	say("M6", &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-7.7), DegreesLongitude: proto.Float64(110.6)}})
+	h.cli.waitFor(t, budiLID, "Kirim foto")
+	say("M7", imageMsg(""))
+	h.cli.waitFor(t, budiLID, "Foto diterima (1)")
+	say("M8", text("lanjut"))
+	h.cli.waitFor(t, budiLID, "Kirim aduan ini?")
+	say("M9", text("1"))
+	done := h.cli.waitFor(t, budiLID, "tercatat dengan nomor")
+	ticket := h.cfg.TicketIn(done.Text)
+
+	// The post: the photo, then the text, in the admin group.
+	post := h.cli.waitFor(t, adminGroup, "📢 ADUAN "+ticket)
+	if strings.Contains(post.Text, budiPhone.User) {
+		t.Errorf("the admins see the citizen's phone number: %q", post.Text)
+	}
+	var gotPhoto bool
+	for _, s := range h.cli.to(adminGroup) {
+		gotPhoto = gotPhoto || s.Msg.GetImageMessage() != nil
+	}
+	if !gotPhoto {
+		t.Errorf("the photo was not posted")
+	}
+	// Sari quotes the post: the citizen gets the answer.
+	if !h.wa.HandleEvent(inGroup(adminGroup, "G1", quote("Besok kami tambal.", string(post.ID), botPhone, post.Text))) {
+		t.Fatal("admin reply not taken")
+	}
+	h.cli.waitFor(t, budiLID, "Balasan dari DPU-PR untuk "+ticket+":\nBesok kami tambal.")
+	// An admin command quoting the post.
+	h.wa.HandleEvent(inGroup(adminGroup, "G2", quote("/proses", string(post.ID), botLID, post.Text)))
+	h.cli.waitFor(t, budiLID, "sedang diproses")
+	ack := h.cli.waitFor(t, adminGroup, "status menjadi diproses")
+	if ack.Msg.GetExtendedTextMessage().GetContextInfo().GetStanzaID() != "G2" {
+		t.Errorf("the acknowledgement does not quote the command: %+v", ack.Msg)
+	}
+	if ack.Msg.GetExtendedTextMessage().GetContextInfo().GetParticipant() != sariLID.String() {
+		t.Errorf("the quote does not name the admin: %q", ack.Msg.GetExtendedTextMessage().GetContextInfo().GetParticipant())
+	}
+}
+
+// A message is acknowledged to WhatsApp only once it is stored; when the
+// store fails, the handler says so and the redelivery is taken once.
+func TestInboundDurable(t *testing.T) {
+	wrap := &deskWrap{}
+	h := mustHarness(t, wrap)
+	wrap.accept = func() error { return errors.New("disk full") }
+	if h.wa.HandleEvent(private("D1", text("halo"))) {
+		t.Fatal("a message that was not stored was acknowledged")
+	}
+	wrap.accept = nil
+	for range 3 { // WhatsApp delivers it again, maybe more than once
+		if !h.wa.HandleEvent(private("D1", text("halo"))) {
+			t.Fatal("redelivered message not taken")
+		}
+	}
+	h.cli.waitFor(t, budiLID, "Silakan pilih:")
+	h.wa.HandleEvent(private("D2", text("bantuan"))) // a later message: the greeting had time to repeat
+	h.cli.waitFor(t, budiLID, "Cara membuat")
+	if n := len(h.cli.to(budiLID)); n != 2 {
+		t.Errorf("citizen got %d messages, want 2: %q", n, texts(h.cli.to(budiLID)))
+	}
+	// A panic in the handler becomes false, not a crash.
+	wrap.accept = func() error { panic("boom") }
+	if h.wa.HandleEvent(private("D3", text("halo lagi"))) {
+		t.Error("a panicking handler acknowledged the message")
+	}
+}
+
+// A send that timed out is retried with the same message id; WhatsApp's
+// 463 is not retried and the admins hear of it.
+func TestSendRetriesWithTheSameID(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	var calls int
+	h.cli.fail = func(to types.JID, id types.MessageID) error {
+		if to != budiLID {
+			return nil
+		}
+		calls++
+		if calls == 1 {
+			return whatsmeow.ErrMessageTimedOut
+		}
+		return nil
+	}
+	h.wa.HandleEvent(private("R1", text("halo")))
+	got := h.cli.waitFor(t, budiLID, "Silakan pilih:")
+	h.cli.mu.Lock()
+	tries := append([]types.MessageID(nil), h.cli.tries...)
+	h.cli.mu.Unlock()
+	if len(tries) != 2 || tries[0] != tries[1] || tries[1] != got.ID {
+		t.Errorf("tries %v, want the same id twice", tries)
+	}
+	if !strings.HasPrefix(string(got.ID), whatsmeow.WebMessageIDPrefix) || len(got.ID) != 22 {
+		t.Errorf("message id %q is not in WhatsApp's form", got.ID)
+	}
+}
+
+func TestNoRecentChatRefusedNotRetried(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	ticket := fileQuickly(t, h)
+	post := h.cli.waitFor(t, adminGroup, "📢 ADUAN "+ticket)
+	tries := 0
+	h.cli.fail = func(to types.JID, id types.MessageID) error {
+		if to == budiLID {
+			tries++
+			return fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 463)
+		}
+		return nil
+	}
+	h.wa.HandleEvent(inGroup(adminGroup, "G9", quote("Sudah kami cek.", string(post.ID), botPhone, post.Text)))
+	h.cli.waitFor(t, adminGroup, "tidak terkirim: WhatsApp menolak karena warga belum")
+	if tries != 1 {
+		t.Errorf("a 463 was tried %d times", tries)
+	}
+}
+
+// fileQuickly files a complaint by typing numbers and words.
+func fileQuickly(t *testing.T, h *harness) string {
+	t.Helper()
+	steps := []struct{ say, then string }{
+		{"halo", "Silakan pilih:"}, {"1", "Pilih kategori"}, {"1", "uraian"}, {"Jalan berlubang di depan pasar.", "lokasi"},
+		{"Jl. Pemuda 1, Klaten", "foto"}, {"lewati", "Kirim aduan ini?"}, {"kirim", "tercatat dengan nomor"},
+	}
+	var last sent
+	for i, s := range steps {
+		h.wa.HandleEvent(private(fmt.Sprintf("Q%d", i), text(s.say)))
+		last = h.cli.waitFor(t, budiLID, s.then)
+	}
+	return h.cfg.TicketIn(last.Text)
+}
+
+// Nothing is ever sent to a number that has not written.
+func TestNeverWritesFirst(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	stranger := flows.Chat{Channel: ChannelName, ID: budiLID.String()}
+	err := h.wa.Send(context.Background(), &bot.Delivery{Message: flows.Message{To: stranger, Text: "Promo!"}, Chat: stranger, Key: "x/1", Sent: func([]string) {}})
+	var perm *bot.PermanentError
+	if !errors.As(err, &perm) || perm.Reason != bot.ReasonNoChat {
+		t.Errorf("send to a stranger: %v, want a permanent refusal", err)
+	}
+	if len(h.cli.to(budiLID)) != 0 {
+		t.Errorf("the stranger got a message")
+	}
+}
+
+// A broken link is logged and told to the coordinators on the other
+// channels, once; the channel says it is not ready until it is back.
+func TestLinkTrouble(t *testing.T) {
+	wrap := &deskWrap{}
+	h := mustHarness(t, wrap)
+	if err := h.wa.Ready(); err != nil {
+		t.Fatalf("connected channel not ready: %v", err)
+	}
+	h.wa.HandleEvent(&events.LoggedOut{Reason: events.ConnectFailureLoggedOut})
+	h.wa.HandleEvent(&events.LoggedOut{Reason: events.ConnectFailureLoggedOut})
+	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "aduan whatsapp login") {
+		t.Errorf("after logout: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		wrap.mu.Lock()
+		n := len(wrap.alerts)
+		wrap.mu.Unlock()
+		if n == 1 || time.Now().After(deadline) {
+			if n != 1 {
+				t.Errorf("coordinators told %d times, want once", n)
+			}
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.wa.HandleEvent(&events.TemporaryBan{Code: events.TempBanBlockedByUsers, Expire: time.Hour})
+	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "102") {
+		t.Errorf("after a ban: %v", err)
+	}
+	h.wa.HandleEvent(&events.Connected{})
+	if err := h.wa.Ready(); err != nil {
+		t.Errorf("reconnected: %v", err)
+	}
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name string
+		m    flows.Message
+		want []string // kind: text
+	}{
+		{"text", flows.Message{Text: "Halo"}, []string{"text: Halo"}},
+		{"choices numbered", flows.Message{Text: "Silakan pilih:", Choices: []flows.Choice{{ID: "a", Label: "Satu"}, {ID: "b", Label: "Dua"}}},
+			[]string{"text: Silakan pilih:\n\n1. Satu\n2. Dua"}},
+		{"photos first", flows.Message{Text: "Aduan", Photos: []string{"h1", "h2"}}, []string{"photo: ", "photo: ", "text: Aduan"}},
+		{"admin's file", flows.Message{Text: "Balasan", Files: []flows.File{{Hash: "h", Kind: flows.FileDocument}}}, []string{"document: ", "text: Balasan"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, p := range render(tt.m) {
+			got = append(got, p.kind+": "+p.text)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if a, b := messageID("q/1", 0, "text"), messageID("q/1", 0, "text"); a != b {
+		t.Errorf("message ids differ between tries: %s %s", a, b)
+	}
+	if a, b := messageID("q/1", 0, "text"), messageID("q/2", 0, "text"); a == b {
+		t.Errorf("two messages share an id")
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 463), "permanent 3"},
+		{fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 403), "permanent 0"},
+		{fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 429), "retry after"},
+		{fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 500), "retry"},
+		{whatsmeow.ErrNotConnected, "retry"},
+		{whatsmeow.ErrMessageTimedOut, "retry"},
+	}
+	for _, tt := range tests {
+		got := "retry"
+		var perm *bot.PermanentError
+		var after *bot.RetryAfterError
+		switch err := classify(tt.err); {
+		case errors.As(err, &perm):
+			got = fmt.Sprintf("permanent %d", perm.Reason)
+		case errors.As(err, &after):
+			got = "retry after"
+		}
+		if got != tt.want {
+			t.Errorf("classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
