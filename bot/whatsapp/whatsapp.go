@@ -199,6 +199,17 @@ func (w *WhatsApp) HandleEvent(evt any) (ok bool) {
 	return true
 }
 
+// ErrNotLinked means no device is linked to a number yet.
+var ErrNotLinked = errors.New("no WhatsApp number is linked; run: aduan whatsapp login")
+
+// NotLinked marks the channel as waiting for a linked device: messages
+// for WhatsApp wait in the outbox, the other channels go on.
+func (w *WhatsApp) NotLinked() {
+	w.mu.Lock()
+	w.down = ErrNotLinked
+	w.mu.Unlock()
+}
+
 func (w *WhatsApp) up() {
 	w.mu.Lock()
 	was := w.down

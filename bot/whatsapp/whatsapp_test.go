@@ -22,110 +22,28 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"aduan/bot"
+	"aduan/bot/whatsapp/whatsapptest"
 	"aduan/flows"
 	"aduan/store"
 )
 
-// sent is one message the fake client sent.
-type sent struct {
-	To   types.JID
-	ID   types.MessageID
-	Text string
-	Msg  *waE2E.Message
-}
+var _ Client = (*whatsapptest.Client)(nil)
 
-// fakeClient stands in for *whatsmeow.Client: it records sends, serves
-// downloads, and fails on demand.
-type fakeClient struct {
-	mu        sync.Mutex
-	sent      []sent
-	tries     []types.MessageID
-	fail      func(to types.JID, id types.MessageID) error
-	downloads map[string][]byte // by direct path
-	uploads   int
-	offline   bool
-	notify    chan struct{}
-}
-
-func newFakeClient() *fakeClient {
-	return &fakeClient{downloads: map[string][]byte{}, notify: make(chan struct{}, 1)}
-}
-
-func (c *fakeClient) SendMessage(_ context.Context, to types.JID, m *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
-	id := extra[0].ID
-	c.mu.Lock()
-	c.tries = append(c.tries, id)
-	fail := c.fail
-	c.mu.Unlock()
-	if fail != nil {
-		if err := fail(to, id); err != nil {
-			return whatsmeow.SendResponse{}, err
-		}
-	}
-	c.mu.Lock()
-	c.sent = append(c.sent, sent{To: to, ID: id, Text: textOf(m), Msg: m})
-	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
-	}
-	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
-}
-
-func (c *fakeClient) Download(_ context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	data, ok := c.downloads[m.GetDirectPath()]
-	if !ok {
-		return nil, errors.New("download failed: 404")
-	}
-	return data, nil
-}
-
-func (c *fakeClient) Upload(_ context.Context, data []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
-	c.mu.Lock()
-	c.uploads++
-	c.mu.Unlock()
-	return whatsmeow.UploadResponse{URL: "https://mmg.whatsapp.net/x", DirectPath: "/up/" + fmt.Sprint(len(data)), FileLength: uint64(len(data))}, nil
-}
-
-func (c *fakeClient) IsConnected() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return !c.offline
-}
-
-func (c *fakeClient) to(jid types.JID) []sent {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []sent
-	for _, s := range c.sent {
-		if s.To == jid {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// waitFor waits until jid got a message containing want, and returns it.
-func (c *fakeClient) waitFor(t *testing.T, jid types.JID, want string) sent {
+// waitFor waits until jid got a message containing want.
+func waitFor(t *testing.T, c *whatsapptest.Client, jid types.JID, want string) whatsapptest.Sent {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		for _, s := range c.to(jid) {
-			if strings.Contains(s.Text, want) {
-				return s
-			}
+	s, ok := c.Wait(10*time.Second, jid, want)
+	if !ok {
+		var got []string
+		for _, m := range c.To(jid) {
+			got = append(got, m.Text)
 		}
-		select {
-		case <-c.notify:
-		case <-deadline:
-			t.Fatalf("%s never got %q; got %+v", jid, want, texts(c.to(jid)))
-		}
+		t.Fatalf("%s never got %q; got %q", jid, want, got)
 	}
+	return s
 }
 
-func texts(ss []sent) []string {
+func texts(ss []whatsapptest.Sent) []string {
 	var out []string
 	for _, s := range ss {
 		out = append(out, s.Text)
@@ -136,7 +54,7 @@ func texts(ss []sent) []string {
 // harness is a desk with the WhatsApp channel over a fake client.
 type harness struct {
 	wa    *WhatsApp
-	cli   *fakeClient
+	cli   *whatsapptest.Client
 	desk  *bot.Desk
 	store *store.Store
 	cfg   *flows.Config
@@ -195,7 +113,7 @@ func mustHarness(t *testing.T, wrap *deskWrap) *harness {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := bot.New(st, cfg, bot.Options{Logger: log, MinBackoff: 20 * time.Millisecond})
 	wrap.Desk = d
-	cli := newFakeClient()
+	cli := whatsapptest.New()
 	wa, err := New(Config{Phone: botPhone.User, LID: botLID.User, PerChat: time.Millisecond, PerMinute: 60000, Logger: log},
 		cli, wrap, cfg, st, media)
 	if err != nil {
@@ -225,7 +143,7 @@ func pngData(t *testing.T) []byte {
 func TestCitizenComplaintOnWhatsApp(t *testing.T) {
 	h := mustHarness(t, &deskWrap{})
 	photo := pngData(t)
-	h.cli.downloads["/v/t62/abc"] = photo
+	h.cli.Serve("/v/t62/abc", photo)
 	say := func(id string, m *waE2E.Message) {
 		t.Helper()
 		if !h.wa.HandleEvent(private(id, m)) {
@@ -233,44 +151,44 @@ func TestCitizenComplaintOnWhatsApp(t *testing.T) {
 		}
 	}
 	say("M1", text("halo"))
-	menu := h.cli.waitFor(t, budiLID, "Silakan pilih:")
+	menu := waitFor(t, h.cli, budiLID, "Silakan pilih:")
 	if !strings.Contains(menu.Text, "\n1. 📝 Buat aduan\n2. 📋 Aduan saya\n3. ❓ Bantuan") {
 		t.Errorf("menu is not a numbered list: %q", menu.Text)
 	}
 	say("M2", text("1"))
-	cats := h.cli.waitFor(t, budiLID, "Pilih kategori")
+	cats := waitFor(t, h.cli, budiLID, "Pilih kategori")
 	if !strings.Contains(cats.Text, "1. 🛣️ Jalan") {
 		t.Errorf("categories: %q", cats.Text)
 	}
 	say("M3", text("bantuan"))
-	help := h.cli.waitFor(t, budiLID, "Cara membuat aduan")
+	help := waitFor(t, h.cli, budiLID, "Cara membuat aduan")
 	if strings.Contains(help.Text, "/batal") || !strings.Contains(help.Text, "\nbatal – ") {
 		t.Errorf("help is not phrased for WhatsApp: %q", help.Text)
 	}
 	say("M4", text("jalan")) // the name works as well as the number
-	h.cli.waitFor(t, budiLID, "uraian")
+	waitFor(t, h.cli, budiLID, "uraian")
 	say("M5", text("Jalan berlubang di depan Pasar Klaten."))
-	loc := h.cli.waitFor(t, budiLID, "Di mana lokasinya?")
+	loc := waitFor(t, h.cli, budiLID, "Di mana lokasinya?")
 	if !strings.Contains(loc.Text, "Bagikan lokasi") {
 		t.Errorf("location question for WhatsApp: %q", loc.Text)
 	}
 	say("M6", &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-7.7), DegreesLongitude: proto.Float64(110.6)}})
-	h.cli.waitFor(t, budiLID, "Kirim foto")
+	waitFor(t, h.cli, budiLID, "Kirim foto")
 	say("M7", imageMsg(""))
-	h.cli.waitFor(t, budiLID, "Foto diterima (1)")
+	waitFor(t, h.cli, budiLID, "Foto diterima (1)")
 	say("M8", text("lanjut"))
-	h.cli.waitFor(t, budiLID, "Kirim aduan ini?")
+	waitFor(t, h.cli, budiLID, "Kirim aduan ini?")
 	say("M9", text("1"))
-	done := h.cli.waitFor(t, budiLID, "tercatat dengan nomor")
+	done := waitFor(t, h.cli, budiLID, "tercatat dengan nomor")
 	ticket := h.cfg.TicketIn(done.Text)
 
 	// The post: the photo, then the text, in the admin group.
-	post := h.cli.waitFor(t, adminGroup, "📢 ADUAN "+ticket)
+	post := waitFor(t, h.cli, adminGroup, "📢 ADUAN "+ticket)
 	if strings.Contains(post.Text, budiPhone.User) {
 		t.Errorf("the admins see the citizen's phone number: %q", post.Text)
 	}
 	var gotPhoto bool
-	for _, s := range h.cli.to(adminGroup) {
+	for _, s := range h.cli.To(adminGroup) {
 		gotPhoto = gotPhoto || s.Msg.GetImageMessage() != nil
 	}
 	if !gotPhoto {
@@ -280,11 +198,11 @@ func TestCitizenComplaintOnWhatsApp(t *testing.T) {
 	if !h.wa.HandleEvent(inGroup(adminGroup, "G1", quote("Besok kami tambal.", string(post.ID), botPhone, post.Text))) {
 		t.Fatal("admin reply not taken")
 	}
-	h.cli.waitFor(t, budiLID, "Balasan dari DPU-PR untuk "+ticket+":\nBesok kami tambal.")
+	waitFor(t, h.cli, budiLID, "Balasan dari DPU-PR untuk "+ticket+":\nBesok kami tambal.")
 	// An admin command quoting the post.
 	h.wa.HandleEvent(inGroup(adminGroup, "G2", quote("/proses", string(post.ID), botLID, post.Text)))
-	h.cli.waitFor(t, budiLID, "sedang diproses")
-	ack := h.cli.waitFor(t, adminGroup, "status menjadi diproses")
+	waitFor(t, h.cli, budiLID, "sedang diproses")
+	ack := waitFor(t, h.cli, adminGroup, "status menjadi diproses")
 	if ack.Msg.GetExtendedTextMessage().GetContextInfo().GetStanzaID() != "G2" {
 		t.Errorf("the acknowledgement does not quote the command: %+v", ack.Msg)
 	}
@@ -308,11 +226,11 @@ func TestInboundDurable(t *testing.T) {
 			t.Fatal("redelivered message not taken")
 		}
 	}
-	h.cli.waitFor(t, budiLID, "Silakan pilih:")
+	waitFor(t, h.cli, budiLID, "Silakan pilih:")
 	h.wa.HandleEvent(private("D2", text("bantuan"))) // a later message: the greeting had time to repeat
-	h.cli.waitFor(t, budiLID, "Cara membuat")
-	if n := len(h.cli.to(budiLID)); n != 2 {
-		t.Errorf("citizen got %d messages, want 2: %q", n, texts(h.cli.to(budiLID)))
+	waitFor(t, h.cli, budiLID, "Cara membuat")
+	if n := len(h.cli.To(budiLID)); n != 2 {
+		t.Errorf("citizen got %d messages, want 2: %q", n, texts(h.cli.To(budiLID)))
 	}
 	// A panic in the handler becomes false, not a crash.
 	wrap.accept = func() error { panic("boom") }
@@ -326,7 +244,7 @@ func TestInboundDurable(t *testing.T) {
 func TestSendRetriesWithTheSameID(t *testing.T) {
 	h := mustHarness(t, &deskWrap{})
 	var calls int
-	h.cli.fail = func(to types.JID, id types.MessageID) error {
+	h.cli.Fail = func(to types.JID, id types.MessageID) error {
 		if to != budiLID {
 			return nil
 		}
@@ -337,10 +255,8 @@ func TestSendRetriesWithTheSameID(t *testing.T) {
 		return nil
 	}
 	h.wa.HandleEvent(private("R1", text("halo")))
-	got := h.cli.waitFor(t, budiLID, "Silakan pilih:")
-	h.cli.mu.Lock()
-	tries := append([]types.MessageID(nil), h.cli.tries...)
-	h.cli.mu.Unlock()
+	got := waitFor(t, h.cli, budiLID, "Silakan pilih:")
+	tries := h.cli.Tries()
 	if len(tries) != 2 || tries[0] != tries[1] || tries[1] != got.ID {
 		t.Errorf("tries %v, want the same id twice", tries)
 	}
@@ -352,9 +268,9 @@ func TestSendRetriesWithTheSameID(t *testing.T) {
 func TestNoRecentChatRefusedNotRetried(t *testing.T) {
 	h := mustHarness(t, &deskWrap{})
 	ticket := fileQuickly(t, h)
-	post := h.cli.waitFor(t, adminGroup, "📢 ADUAN "+ticket)
+	post := waitFor(t, h.cli, adminGroup, "📢 ADUAN "+ticket)
 	tries := 0
-	h.cli.fail = func(to types.JID, id types.MessageID) error {
+	h.cli.Fail = func(to types.JID, id types.MessageID) error {
 		if to == budiLID {
 			tries++
 			return fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 463)
@@ -362,7 +278,7 @@ func TestNoRecentChatRefusedNotRetried(t *testing.T) {
 		return nil
 	}
 	h.wa.HandleEvent(inGroup(adminGroup, "G9", quote("Sudah kami cek.", string(post.ID), botPhone, post.Text)))
-	h.cli.waitFor(t, adminGroup, "tidak terkirim: WhatsApp menolak karena warga belum")
+	waitFor(t, h.cli, adminGroup, "tidak terkirim: WhatsApp menolak karena warga belum")
 	if tries != 1 {
 		t.Errorf("a 463 was tried %d times", tries)
 	}
@@ -375,10 +291,10 @@ func fileQuickly(t *testing.T, h *harness) string {
 		{"halo", "Silakan pilih:"}, {"1", "Pilih kategori"}, {"1", "uraian"}, {"Jalan berlubang di depan pasar.", "lokasi"},
 		{"Jl. Pemuda 1, Klaten", "foto"}, {"lewati", "Kirim aduan ini?"}, {"kirim", "tercatat dengan nomor"},
 	}
-	var last sent
+	var last whatsapptest.Sent
 	for i, s := range steps {
 		h.wa.HandleEvent(private(fmt.Sprintf("Q%d", i), text(s.say)))
-		last = h.cli.waitFor(t, budiLID, s.then)
+		last = waitFor(t, h.cli, budiLID, s.then)
 	}
 	return h.cfg.TicketIn(last.Text)
 }
@@ -392,7 +308,7 @@ func TestNeverWritesFirst(t *testing.T) {
 	if !errors.As(err, &perm) || perm.Reason != bot.ReasonNoChat {
 		t.Errorf("send to a stranger: %v, want a permanent refusal", err)
 	}
-	if len(h.cli.to(budiLID)) != 0 {
+	if len(h.cli.To(budiLID)) != 0 {
 		t.Errorf("the stranger got a message")
 	}
 }

@@ -15,10 +15,12 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.mau.fi/whatsmeow/types"
 	"golang.org/x/crypto/bcrypt"
 
 	"aduan/bot/telegram"
 	"aduan/bot/web"
+	"aduan/bot/whatsapp"
 	"aduan/flows"
 )
 
@@ -55,10 +57,19 @@ type fileConfig struct {
 		AdminUserIDs []string      `mapstructure:"admin_user_ids"`
 		PollTimeout  time.Duration `mapstructure:"poll_timeout"`
 	} `mapstructure:"telegram"`
+	WhatsApp struct {
+		Enabled    bool          `mapstructure:"enabled"`
+		AdminGroup string        `mapstructure:"admin_group"`
+		LateAfter  time.Duration `mapstructure:"late_after"`
+		PerChat    time.Duration `mapstructure:"per_chat"`
+		PerMinute  int           `mapstructure:"per_minute"`
+		Jitter     time.Duration `mapstructure:"jitter"`
+	} `mapstructure:"whatsapp"`
 	Offices []struct {
 		ID             string `mapstructure:"id"`
 		Name           string `mapstructure:"name"`
 		TelegramChatID int64  `mapstructure:"telegram_chat_id"`
+		WhatsAppGroup  string `mapstructure:"whatsapp_group"`
 	} `mapstructure:"offices"`
 	Categories []struct {
 		ID               string `mapstructure:"id"`
@@ -102,6 +113,12 @@ var defaults = map[string]any{
 	"telegram.admin_chat_id":  0,
 	"telegram.admin_user_ids": nil, // no default: an env list "1,2" must reach the decoder as text
 	"telegram.poll_timeout":   "30s",
+	"whatsapp.enabled":        false,
+	"whatsapp.admin_group":    "",
+	"whatsapp.late_after":     "10m",
+	"whatsapp.per_chat":       "3s",
+	"whatsapp.per_minute":     20,
+	"whatsapp.jitter":         "1s",
 }
 
 // appConfig is the checked configuration the program runs with.
@@ -115,6 +132,10 @@ type appConfig struct {
 		Token       string
 		APIURL      string
 		PollTimeout time.Duration
+	}
+	WhatsApp struct {
+		Enabled bool
+		whatsapp.Config
 	}
 	Flows flows.Config
 }
@@ -231,7 +252,7 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	}
 
 	f := &ac.Flows
-	f.Channels = map[string]flows.Caps{telegram.ChannelName: telegram.Caps, web.ChannelName: web.Caps}
+	f.Channels = map[string]flows.Caps{telegram.ChannelName: telegram.Caps, web.ChannelName: web.Caps, whatsapp.ChannelName: whatsapp.Caps}
 	f.TicketPrefix = fc.TicketPrefix
 	f.Coordinator = fc.Coordinator
 	f.ShowAdminName = fc.ShowAdminName
@@ -251,10 +272,37 @@ func (fc *fileConfig) check() (*appConfig, error) {
 			f.AdminUsers["telegram:"+id] = true
 		}
 	}
-	for _, o := range fc.Offices {
+	wa := fc.WhatsApp
+	ac.WhatsApp.Enabled = wa.Enabled
+	ac.WhatsApp.Config = whatsapp.Config{LateAfter: wa.LateAfter, PerChat: wa.PerChat, PerMinute: wa.PerMinute, Jitter: wa.Jitter}
+	switch {
+	case wa.LateAfter < time.Minute:
+		return nil, fmt.Errorf("whatsapp.late_after: %s must be at least 1m", wa.LateAfter)
+	case wa.PerChat < 500*time.Millisecond || wa.PerChat > time.Minute:
+		return nil, fmt.Errorf("whatsapp.per_chat: %s must be between 500ms and 1m", wa.PerChat)
+	case wa.PerMinute < 1 || wa.PerMinute > 60:
+		return nil, fmt.Errorf("whatsapp.per_minute: %d must be between 1 and 60 (more gets numbers restricted)", wa.PerMinute)
+	case wa.Jitter < 0 || wa.Jitter > 10*time.Second:
+		return nil, fmt.Errorf("whatsapp.jitter: %s must be between 0s and 10s", wa.Jitter)
+	}
+	if wa.AdminGroup != "" {
+		chat, err := groupChat("whatsapp.admin_group", wa.AdminGroup)
+		if err != nil {
+			return nil, err
+		}
+		f.CoordinatorChats = append(f.CoordinatorChats, chat)
+	}
+	for i, o := range fc.Offices {
 		office := flows.Office{ID: o.ID, Name: o.Name}
 		if o.TelegramChatID != 0 {
-			office.Chats = []flows.Chat{telegram.MakeChat(o.TelegramChatID)}
+			office.Chats = append(office.Chats, telegram.MakeChat(o.TelegramChatID))
+		}
+		if o.WhatsAppGroup != "" {
+			chat, err := groupChat(fmt.Sprintf("offices[%d].whatsapp_group", i), o.WhatsAppGroup)
+			if err != nil {
+				return nil, err
+			}
+			office.Chats = append(office.Chats, chat)
 		}
 		f.Offices = append(f.Offices, office)
 	}
@@ -324,6 +372,15 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 		return fmt.Errorf("http_addr: %q is reachable from other computers, so the console needs a login: add web.console_users (hash a password with: aduan hash-password), or bind to 127.0.0.1", fc.HTTPAddr)
 	}
 	return nil
+}
+
+// groupChat checks a WhatsApp group JID from the config.
+func groupChat(key, jid string) (flows.Chat, error) {
+	j, err := types.ParseJID(jid)
+	if err != nil || j.Server != types.GroupServer || j.User == "" {
+		return flows.Chat{}, fmt.Errorf("%s: %q is not a WhatsApp group id (like 120363012345678901@g.us); list the groups with: aduan whatsapp groups", key, jid)
+	}
+	return whatsapp.MakeChat(j), nil
 }
 
 var consoleName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)

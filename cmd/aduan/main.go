@@ -26,6 +26,7 @@ import (
 	"aduan/bot"
 	"aduan/bot/telegram"
 	"aduan/bot/web"
+	"aduan/bot/whatsapp"
 	"aduan/store"
 )
 
@@ -47,6 +48,9 @@ Usage:
   aduan -check [-config FILE]   check the config file and the environment, then exit
   aduan version                 print the version (also: aduan --version)
   aduan hash-password           print a bcrypt hash for a console user's password (read from the terminal or stdin)
+  aduan whatsapp login          link the regency's WhatsApp number (a QR code, or --phone 62812… for a pairing code)
+  aduan whatsapp logout         unlink it
+  aduan whatsapp groups         list the number's groups with their ids, for the config
 
 Flags:
 `
@@ -85,6 +89,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return 0
 		case rest[0] == "hash-password" && len(rest) == 1:
 			return hashPassword(stdin, stdout, stderr)
+		case rest[0] == "whatsapp":
+			return whatsappCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		}
 		fmt.Fprintf(stderr, "aduan: unexpected argument %q (see aduan -h)\n", rest[0])
 		return exitConfig
@@ -121,10 +127,45 @@ func (c *appConfig) channels() string {
 	if c.Web.Citizen {
 		s = "web chat, " + s
 	}
+	if c.WhatsApp.Enabled {
+		s = "whatsapp, " + s
+	}
 	if c.Telegram.Token != "" {
 		s = "telegram, " + s
 	}
 	return s
+}
+
+// waLink is serve's way to WhatsApp: the client and its linked number.
+type waLink struct {
+	client     whatsapp.Client
+	phone, lid string
+	linked     bool
+	register   func(handler func(evt any) bool)
+	connect    func() error
+	close      func()
+}
+
+// whatsAppLink opens the session store and makes the client; tests put a
+// fake in its place.
+var whatsAppLink = func(ctx context.Context, cfg *appConfig, log *slog.Logger) (*waLink, error) {
+	devices, err := whatsapp.OpenDevices(ctx, filepath.Join(cfg.DataDir, "whatsapp.db"), log)
+	if err != nil {
+		return nil, err
+	}
+	device, err := devices.GetFirstDevice(ctx)
+	if err != nil {
+		devices.Close()
+		return nil, fmt.Errorf("whatsapp session store: %w", err)
+	}
+	cli := whatsapp.NewClient(device, log)
+	l := &waLink{client: cli, linked: whatsapp.Linked(device), connect: cli.Connect,
+		register: func(h func(evt any) bool) { cli.AddEventHandlerWithSuccessStatus(h) },
+		close:    func() { cli.Disconnect(); devices.Close() }}
+	if l.linked {
+		l.phone, l.lid = device.ID.User, device.LID.User
+	}
+	return l, nil
 }
 
 // checkDataDir checks that data_dir can be created and written.
@@ -182,6 +223,27 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 		desk.AddChannel(tg)
 		if len(cfg.Flows.CoordinatorChats) == 0 {
 			log.Warn("telegram.admin_chat_id is not set: complaints are kept and answered from the console; add the bot to the coordinators' group, send /chatid there and put the id in the config")
+		}
+	}
+	if cfg.WhatsApp.Enabled {
+		link, err := whatsAppLink(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer link.close()
+		wc := cfg.WhatsApp.Config
+		wc.Logger, wc.Phone, wc.LID = log, link.phone, link.lid
+		wa, err := whatsapp.New(wc, link.client, desk, &cfg.Flows, st, media)
+		if err != nil {
+			return err
+		}
+		desk.AddChannel(wa)
+		link.register(wa.HandleEvent)
+		if !link.linked {
+			wa.NotLinked()
+			log.Error("whatsapp.enabled is set but no number is linked: run `aduan whatsapp login`; the other channels serve meanwhile")
+		} else if err := link.connect(); err != nil {
+			log.Error("whatsapp: connect failed; retrying in the background", "err", err)
 		}
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -1,0 +1,60 @@
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	_ "modernc.org/sqlite" // the "sqlite" driver, pure Go: no cgo
+)
+
+// OpenDevices opens the WhatsApp session store (the linked device's keys;
+// no complaints) at path, a SQLite file readable by the owner only.
+func OpenDevices(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Container, error) {
+	// foreign_keys is required: whatsmeow's schema upgrade fails without.
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("whatsapp session store %s: %w", path, err)
+	}
+	c, err := sqlstore.New(ctx, "sqlite", dsn, Logger(log.With("part", "store")))
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp session store %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// NewClient makes the whatsmeow client for a device, set for the desk's
+// guarantees: a message is acknowledged only after the handlers return
+// (SynchronousAck), and a decrypted message waits in the session store
+// until then (EnableDecryptedEventBuffer), so a failed handler gets it
+// again.
+func NewClient(device *store.Device, log *slog.Logger) *whatsmeow.Client {
+	cli := whatsmeow.NewClient(device, Logger(log.With("part", "client")))
+	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
+	cli.EnableAutoReconnect = true
+	return cli
+}
+
+// Linked reports whether a device in the store is linked to a number.
+func Linked(d *store.Device) bool { return d != nil && d.ID != nil }
+
+// Logger passes whatsmeow's log to slog.
+func Logger(l *slog.Logger) waLog.Logger { return slogLogger{l} }
+
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Warnf(msg string, args ...any)  { s.l.Warn(fmt.Sprintf(msg, args...)) }
+func (s slogLogger) Errorf(msg string, args ...any) { s.l.Error(fmt.Sprintf(msg, args...)) }
+func (s slogLogger) Infof(msg string, args ...any)  { s.l.Debug(fmt.Sprintf(msg, args...)) }
+func (s slogLogger) Debugf(msg string, args ...any) { s.l.Debug(fmt.Sprintf(msg, args...)) }
+func (s slogLogger) Sub(module string) waLog.Logger { return slogLogger{s.l.With("module", module)} }
