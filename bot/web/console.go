@@ -69,13 +69,27 @@ type operator struct {
 	CSRF    string
 	// Open is set when the console needs no login (loopback, no users).
 	Open bool
-	key  string
+	// Problems are the channels or the store not working now, shown on
+	// every page (a WhatsApp number unlinked, say).
+	Problems []string
+	key      string
 }
 
 // operator returns the request's console user. Without one it answers the
 // request itself: a login page for a page, 401 for an action. A
 // state-changing request must carry the session's CSRF token.
 func (w *Web) operator(rw http.ResponseWriter, r *http.Request) (operator, bool) {
+	op, ok := w.user(rw, r)
+	if ok {
+		if err := w.desk.Ready(); err != nil {
+			op.Problems = strings.Split(err.Error(), "\n")
+		}
+	}
+	return op, ok
+}
+
+// user is operator without the problems.
+func (w *Web) user(rw http.ResponseWriter, r *http.Request) (operator, bool) {
 	s, key, ok := w.session(r, consoleCookie, "konsol")
 	if len(w.users) == 0 {
 		if !ok {

@@ -306,6 +306,10 @@ func TestHealth(t *testing.T) {
 	if resp, body := b.get("/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") {
 		t.Errorf("readyz with a channel down: %d %q", resp.StatusCode, body)
 	}
+	// The console says so on every page.
+	if _, page := b.get("/konsol"); !strings.Contains(page, "⚠️ telegram: getUpdates: connection refused") {
+		t.Errorf("the console does not show the channel down")
+	}
 }
 
 // A console reply may carry a photo; the citizen sees it and may fetch it.

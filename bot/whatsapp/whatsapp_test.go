@@ -405,3 +405,36 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// The real client's event dispatch reaches the channel, and a message the
+// desk could not store comes back as failed, so whatsmeow does not
+// acknowledge it.
+func TestRealClientDispatch(t *testing.T) {
+	wrap := &deskWrap{}
+	h := mustHarness(t, wrap)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	devices, err := OpenDevices(context.Background(), filepath.Join(t.TempDir(), "whatsapp.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devices.Close()
+	device, err := devices.GetFirstDevice(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := NewClient(device, log)
+	if !real.SynchronousAck || !real.EnableDecryptedEventBuffer {
+		t.Errorf("the client acknowledges before the handlers return")
+	}
+	real.AddEventHandlerWithSuccessStatus(h.wa.HandleEvent)
+	info := private("RD1", nil).Info
+	if failed := real.DangerousInternals().HandleDecryptedMessage(context.Background(), &info, text("halo"), 0); failed {
+		t.Fatal("a stored message was reported as failed")
+	}
+	waitFor(t, h.cli, budiLID, "Silakan pilih:")
+	wrap.accept = func() error { return errors.New("disk full") }
+	info.ID = "RD2"
+	if failed := real.DangerousInternals().HandleDecryptedMessage(context.Background(), &info, text("bantuan"), 0); !failed {
+		t.Error("a message the desk could not store was acknowledged")
+	}
+}
