@@ -40,13 +40,3 @@ func citizenKey(src types.MessageSource) types.JID {
 	}
 	return src.Sender.ToNonAD()
 }
-
-// phoneOf is the citizen's phone-number JID when the message carried it.
-func phoneOf(src types.MessageSource) types.JID {
-	for _, j := range []types.JID{src.Sender, src.SenderAlt} {
-		if j.Server == types.DefaultUserServer {
-			return j.ToNonAD()
-		}
-	}
-	return types.JID{}
-}

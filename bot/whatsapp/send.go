@@ -36,9 +36,17 @@ type part struct {
 	quote bool
 }
 
+// maxCaption is the longest text sent as a photo's caption; a longer one
+// follows the photo as its own message.
+const maxCaption = 1024
+
 // render plans an outbox message as WhatsApp messages: each photo, each
-// file, then the text with its choices as a numbered list.
+// file, then the text with its choices as a numbered list. One photo and
+// a short text go as one message, the text as the caption.
 func render(m flows.Message) []part {
+	if len(m.Photos) == 1 && len(m.Files) == 0 && len(m.Choices) == 0 && m.Text != "" && len([]rune(m.Text)) <= maxCaption {
+		return []part{{kind: "photo", hash: m.Photos[0], text: m.Text, quote: true}}
+	}
 	var parts []part
 	for _, h := range m.Photos {
 		parts = append(parts, part{kind: "photo", hash: h})
@@ -169,8 +177,12 @@ func (w *WhatsApp) build(ctx context.Context, p part, d *bot.Delivery, to types.
 	length := uint64(len(data))
 	switch p.kind {
 	case "photo":
-		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
-			Mimetype: proto.String(mime), FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &length, ContextInfo: ci}}, nil
+		img := &waE2E.ImageMessage{URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
+			Mimetype: proto.String(mime), FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &length, ContextInfo: ci}
+		if p.text != "" {
+			img.Caption = proto.String(p.text)
+		}
+		return &waE2E.Message{ImageMessage: img}, nil
 	case flows.FileVideo:
 		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
 			Mimetype: proto.String(mime), FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &length, ContextInfo: ci}}, nil

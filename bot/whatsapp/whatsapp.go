@@ -195,6 +195,13 @@ func (w *WhatsApp) HandleEvent(evt any) (ok bool) {
 		w.setDown(errors.New("WhatsApp refuses this client version; update aduan"), true)
 	case *events.ConnectFailure:
 		w.setDown(fmt.Errorf("connection refused (%d: %s)", int(e.Reason), e.Message), true)
+	case *events.NotifyAccountReachoutTimelock:
+		if e.IsActive {
+			w.setDown(fmt.Errorf("WhatsApp holds the number back from writing to new contacts (%s) until %s",
+				e.EnforcementType, e.TimeEnforcementEnds.Time.Format(time.RFC3339)), true)
+		} else {
+			w.up()
+		}
 	}
 	return true
 }

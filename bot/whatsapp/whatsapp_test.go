@@ -343,6 +343,10 @@ func TestLinkTrouble(t *testing.T) {
 	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "102") {
 		t.Errorf("after a ban: %v", err)
 	}
+	h.wa.HandleEvent(&events.NotifyAccountReachoutTimelock{IsActive: true, EnforcementType: "REACHOUT"})
+	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "new contacts") {
+		t.Errorf("under a reach-out timelock: %v", err)
+	}
 	h.wa.HandleEvent(&events.Connected{})
 	if err := h.wa.Ready(); err != nil {
 		t.Errorf("reconnected: %v", err)
@@ -358,7 +362,9 @@ func TestRender(t *testing.T) {
 		{"text", flows.Message{Text: "Halo"}, []string{"text: Halo"}},
 		{"choices numbered", flows.Message{Text: "Silakan pilih:", Choices: []flows.Choice{{ID: "a", Label: "Satu"}, {ID: "b", Label: "Dua"}}},
 			[]string{"text: Silakan pilih:\n\n1. Satu\n2. Dua"}},
+		{"one photo with its caption", flows.Message{Text: "Aduan", Photos: []string{"h1"}}, []string{"photo: Aduan"}},
 		{"photos first", flows.Message{Text: "Aduan", Photos: []string{"h1", "h2"}}, []string{"photo: ", "photo: ", "text: Aduan"}},
+		{"a long text after its photo", flows.Message{Text: strings.Repeat("a", maxCaption+1), Photos: []string{"h1"}}, []string{"photo: ", "text: " + strings.Repeat("a", maxCaption+1)}},
 		{"admin's file", flows.Message{Text: "Balasan", Files: []flows.File{{Hash: "h", Kind: flows.FileDocument}}}, []string{"document: ", "text: Balasan"}},
 	}
 	for _, tt := range tests {
@@ -436,5 +442,62 @@ func TestRealClientDispatch(t *testing.T) {
 	info.ID = "RD2"
 	if failed := real.DangerousInternals().HandleDecryptedMessage(context.Background(), &info, text("bantuan"), 0); !failed {
 		t.Error("a message the desk could not store was acknowledged")
+	}
+}
+
+// The desk's messages as WhatsApp messages: text, a quoted reply, an image
+// with its caption.
+func TestBuild(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	photo := pngData(t)
+	hash, err := h.wa.media.PutImage(bytes.NewReader(photo), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wa.senders.Add("ADMIN1", sariLID.String())
+	group := MakeChat(adminGroup)
+	tests := []struct {
+		name  string
+		m     flows.Message
+		reply string
+		check func(t *testing.T, msgs []*waE2E.Message)
+	}{
+		{"text", flows.Message{Text: "Halo"}, "", func(t *testing.T, msgs []*waE2E.Message) {
+			if len(msgs) != 1 || msgs[0].GetConversation() != "Halo" {
+				t.Errorf("%v", msgs)
+			}
+		}},
+		{"quoted reply", flows.Message{Text: "✅ status menjadi diproses"}, "ADMIN1", func(t *testing.T, msgs []*waE2E.Message) {
+			ci := msgs[0].GetExtendedTextMessage().GetContextInfo()
+			if msgs[0].GetExtendedTextMessage().GetText() != "✅ status menjadi diproses" || ci.GetStanzaID() != "ADMIN1" || ci.GetParticipant() != sariLID.String() || ci.GetQuotedMessage() == nil {
+				t.Errorf("%v", msgs[0])
+			}
+		}},
+		{"image with caption", flows.Message{Text: "📢 ADUAN ADU-2026-000001", Photos: []string{hash}}, "", func(t *testing.T, msgs []*waE2E.Message) {
+			img := msgs[0].GetImageMessage()
+			if len(msgs) != 1 || img.GetCaption() != "📢 ADUAN ADU-2026-000001" || img.GetMimetype() != "image/png" || !bytes.Equal(h.cli.Uploaded(img.GetDirectPath()), photo) {
+				t.Errorf("%v", msgs)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &bot.Delivery{Message: tt.m, Chat: group, ReplyTo: tt.reply, Key: "k/" + tt.name}
+			var msgs []*waE2E.Message
+			for _, p := range render(tt.m) {
+				msg, err := h.wa.build(context.Background(), p, d, adminGroup)
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgs = append(msgs, msg)
+			}
+			tt.check(t, msgs)
+		})
+	}
+	// A photo missing from data_dir cannot be sent: the text goes without.
+	_, err = h.wa.build(context.Background(), part{kind: "photo", hash: strings.Repeat("ab", 32)}, &bot.Delivery{Chat: group}, adminGroup)
+	var perm *bot.PermanentError
+	if !errors.As(err, &perm) || perm.Reason != bot.ReasonMedia {
+		t.Errorf("missing photo: %v", err)
 	}
 }
