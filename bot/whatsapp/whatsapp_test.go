@@ -501,3 +501,29 @@ func TestBuild(t *testing.T) {
 		t.Errorf("missing photo: %v", err)
 	}
 }
+
+// The backlog after a reconnect: old messages get one apology per chat;
+// what is fresh is answered as usual.
+func TestBacklogApologizesOnce(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	h.wa.HandleEvent(&events.OfflineSyncPreview{Messages: 3})
+	for i, s := range []string{"halo", "halo?", "kok tidak dijawab"} {
+		e := private(fmt.Sprintf("B%d", i), text(s))
+		e.Info.Timestamp = time.Now().Add(-2 * time.Hour)
+		if !h.wa.HandleEvent(e) {
+			t.Fatal("backlog message not taken")
+		}
+	}
+	h.wa.HandleEvent(&events.OfflineSyncCompleted{Count: 3})
+	h.wa.HandleEvent(private("B9", text("bantuan")))
+	waitFor(t, h.cli, budiLID, "Cara membuat")
+	var apologies int
+	for _, s := range h.cli.To(budiLID) {
+		if strings.Contains(s.Text, "baru kami terima") {
+			apologies++
+		}
+	}
+	if apologies != 1 || len(h.cli.To(budiLID)) != 2 {
+		t.Errorf("after a backlog of 3: %d apologies, %d messages (%q); want 1 and 2", apologies, len(h.cli.To(budiLID)), texts(h.cli.To(budiLID)))
+	}
+}
