@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/png"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -98,13 +101,21 @@ func TestWhatsAppAcrossChannels(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil) }()
+	listening := make(chan string, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), listening) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	}()
+	var base string
+	select {
+	case addr := <-listening:
+		base = "http://" + addr
+	case <-time.After(wait):
+		t.Fatal("the HTTP server did not start")
+	}
 
 	// A WhatsApp citizen, a road complaint with a photo: DPU-PR has no
 	// chat of its own, so it goes to the coordinators on Telegram.
@@ -152,6 +163,42 @@ func TestWhatsAppAcrossChannels(t *testing.T) {
 	srv.Reply(telegramtest.Group(-1001, "Koordinator"), sari, post.MessageID, "Besok kami tambal.")
 	if _, ok := cli.Wait(wait, waBudi, "Balasan dari DPU-PR (Dinas Pekerjaan Umum dan Penataan Ruang) untuk "+waTicket+":\nBesok kami tambal."); !ok {
 		t.Fatalf("the Telegram answer never reached WhatsApp: %q", textsOf(cli.To(waBudi)))
+	}
+	// The console answers the WhatsApp citizen too.
+	console := newClient(t, base)
+	csrf := field(t, console.get("/konsol/aduan/"+waTicket), "csrf")
+	console.postForm("/konsol/aduan/"+waTicket, url.Values{"csrf": {csrf}, "aksi": {"proses"}})
+	if _, ok := cli.Wait(wait, waBudi, "Aduan "+waTicket+" sedang diproses"); !ok {
+		t.Fatalf("the console's action never reached WhatsApp: %q", textsOf(cli.To(waBudi)))
+	}
+
+	// A web citizen, answered from Disdik's WhatsApp group.
+	web := newClient(t, base)
+	var opened struct{ CSRF string }
+	json.Unmarshal([]byte(web.get("/api/obrolan")), &opened)
+	for i, msg := range []map[string]any{
+		{"choice": "menu:aduan", "label": "Buat aduan"}, {"choice": "cat:sekolah", "label": "Sekolah"},
+		{"text": "Pagar sekolah roboh ditabrak truk."}, {"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "Kirim"},
+	} {
+		msg["id"] = "w" + strconv.Itoa(i)
+		web.postJSON("/api/kirim", opened.CSRF, msg)
+		n := i
+		if !waitFor(func() bool { return botLines(web) >= n+1 }) {
+			t.Fatalf("no answer to web message %d", i)
+		}
+	}
+	webTicket := ticketIn(t, web.get("/api/obrolan?after=0"))
+	webPost, ok := cli.Wait(wait, waAdmin, "📢 ADUAN "+webTicket)
+	if !ok {
+		t.Fatalf("the web complaint never reached the WhatsApp group: %q", textsOf(cli.To(waAdmin)))
+	}
+	webQuote := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("Pagar diperbaiki minggu ini."),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String(string(webPost.ID)), Participant: proto.String(waBot.String())}}}
+	deliver(waMessage(waAdmin, waSari, "G0", webQuote))
+	if !waitFor(func() bool {
+		return strings.Contains(web.get("/api/obrolan?after=0"), "Balasan dari Disdik (Dinas Pendidikan) untuk "+webTicket+`:\nPagar diperbaiki minggu ini.`)
+	}) {
+		t.Fatalf("the WhatsApp group's answer never reached the web citizen")
 	}
 
 	// A Telegram citizen, a school complaint with a photo: Disdik's group
