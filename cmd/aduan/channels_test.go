@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,23 +36,7 @@ func TestAcrossChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	listening := make(chan string, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), listening) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var base string
-	select {
-	case addr := <-listening:
-		base = "http://" + addr
-	case <-time.After(wait):
-		t.Fatal("the HTTP server did not start")
-	}
+	base, _ := mustServe(t, cfg, io.Discard)
 
 	// A Telegram citizen, answered from the console.
 	budi := telegramtest.User{ID: 5001, FirstName: "Budi"}
@@ -146,6 +131,36 @@ func TestAcrossChannels(t *testing.T) {
 	if page := console.get("/konsol/aduan/" + webTicket); !strings.Contains(page, "Pagar diperbaiki minggu ini.") || !strings.Contains(page, "Sari") {
 		t.Errorf("the console does not show the group's answer")
 	}
+}
+
+// mustServe runs the wired program until the test ends, and returns the
+// HTTP server's address and a stop that waits for a clean shutdown.
+func mustServe(t *testing.T, cfg *appConfig, logs io.Writer) (base string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	listening := make(chan string, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), listening) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	select {
+	case addr := <-listening:
+		return "http://" + addr, stop
+	case err := <-done:
+		once.Do(func() {})
+		t.Fatalf("serve stopped at start: %v", err)
+	case <-time.After(wait):
+		t.Fatal("the HTTP server did not start")
+	}
+	return "", stop
 }
 
 func ticketIn(t *testing.T, text string) string {

@@ -99,23 +99,7 @@ func TestWhatsAppAcrossChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	listening := make(chan string, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), listening) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var base string
-	select {
-	case addr := <-listening:
-		base = "http://" + addr
-	case <-time.After(wait):
-		t.Fatal("the HTTP server did not start")
-	}
+	base, _ := mustServe(t, cfg, io.Discard)
 
 	// A WhatsApp citizen, a road complaint with a photo: DPU-PR has no
 	// chat of its own, so it goes to the coordinators on Telegram.
@@ -338,29 +322,7 @@ func TestWhatsAppNotLinked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	listening := make(chan string, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)), listening) }()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	defer stop()
-	var base string
-	select {
-	case addr := <-listening:
-		base = "http://" + addr
-	case err := <-done:
-		stopped = true
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(wait):
-		t.Fatal("no HTTP server")
-	}
+	base, stop := mustServe(t, cfg, &syncWriter{w: &logs})
 	c := newClient(t, base)
 	if page := c.get("/"); !strings.Contains(page, "<html") {
 		t.Errorf("the web chat does not serve")
