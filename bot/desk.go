@@ -192,11 +192,17 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, kee
 	return nil
 }
 
-// apply stores what flows decided: complaints, messages, schedule.
+// apply stores what flows decided: complaints, messages, schedule. Each
+// complaint stored is scheduled for its next deadline.
 func (d *Desk) apply(tx *store.Tx, out flows.Outcome) error {
 	for _, c := range out.Complaints {
 		if err := tx.PutComplaint(c); err != nil {
 			return err
+		}
+		if at, ok := d.cfg.NextDeadline(&c); ok {
+			if err := tx.AddDue(flows.Due{Ticket: c.Ticket, At: at}); err != nil {
+				return err
+			}
 		}
 	}
 	for _, due := range out.Due {
@@ -297,20 +303,41 @@ func (d *Desk) runDue(ctx context.Context) error {
 	var all flows.Outcome
 	err := d.store.Update(func(tx *store.Tx) error {
 		all = flows.Outcome{}
-		for _, due := range tx.DueBy(now, maxDuePerRound) {
-			if err := tx.DoneDue(due); err != nil {
+		var due []*flows.Complaint
+		seen := map[string]bool{}
+		for _, dd := range tx.DueBy(now, maxDuePerRound) {
+			if err := tx.DoneDue(dd); err != nil {
 				return err
 			}
-			cp, err := tx.Complaint(due.Ticket)
+			if seen[dd.Ticket] {
+				continue
+			}
+			seen[dd.Ticket] = true
+			cp, err := tx.Complaint(dd.Ticket)
 			if err != nil {
 				return err
+			}
+			if cp == nil {
+				continue
 			}
 			out := flows.FlushFollowUps(d.cfg, cp, now)
 			if err := d.apply(tx, out); err != nil {
 				return err
 			}
 			all.Messages = append(all.Messages, out.Messages...)
+			all.Due = append(all.Due, out.Due...)
+			if len(out.Complaints) > 0 {
+				cp = &out.Complaints[0]
+			}
+			due = append(due, cp)
 		}
+		// Reminders and escalations of the whole round, one message per
+		// chat and kind.
+		out := flows.CheckDeadlines(d.cfg, due, now)
+		if err := d.apply(tx, out); err != nil {
+			return err
+		}
+		all.Messages = append(all.Messages, out.Messages...)
 		return nil
 	})
 	if err != nil {

@@ -237,6 +237,14 @@ func (a *admin) officeIDs() string {
 	return strings.Join(ids, ", ")
 }
 
+// responded records the office's first answer, which ends the
+// first-response deadline.
+func (a *admin) responded() {
+	if a.cp.FirstResponseAt.IsZero() {
+		a.cp.FirstResponseAt = a.now
+	}
+}
+
 // relay passes an admin's reply to the citizen.
 func (a *admin) relay() {
 	text := strings.TrimSpace(a.in.Text)
@@ -247,6 +255,7 @@ func (a *admin) relay() {
 	a.entry(EntryReply, text, a.in.Photos)
 	a.cp.Thread[len(a.cp.Thread)-1].Files = a.in.Files
 	a.relayed = true
+	a.responded()
 	shown := text
 	if a.cfg.ShowAdminName && a.in.UserName != "" {
 		shown += "\n— " + a.in.UserName
@@ -281,6 +290,7 @@ func (a *admin) setStatus(st Status, note string) {
 	}
 	c.Status = st
 	a.entry(EntryStatus, strings.TrimSpace(string(st)+" "+note), nil)
+	a.responded()
 	vars := []string{"tiket", c.Ticket, "dinas", a.officeName(), "pesan", note, "catatan", ""}
 	if note != "" {
 		vars[7] = "\nCatatan: " + note

@@ -25,6 +25,10 @@ type Category struct {
 	Office           string
 	PhotoRequired    bool
 	LocationRequired bool
+	// FirstResponse and RemindBefore, when set, replace the desk's
+	// deadlines for this category.
+	FirstResponse time.Duration
+	RemindBefore  time.Duration
 }
 
 // Config is what the rules need to know about one regency's desk.
@@ -53,6 +57,9 @@ type Config struct {
 	// ThreadLimit caps the entries of a complaint's thread; past it the
 	// citizen is asked to wait for an answer.
 	ThreadLimit int
+	// Deadlines are when complaints must be answered and resolved; zero
+	// keeps none.
+	Deadlines Deadlines
 	// Channels are the capabilities of each channel by name; a channel not
 	// named has DefaultCaps.
 	Channels map[string]Caps
@@ -118,6 +125,14 @@ func (c *Config) Validate() error {
 	}
 	if c.ThreadLimit < 10 || c.ThreadLimit > 10000 {
 		return fmt.Errorf("thread_limit: %d must be between 10 and 10000", c.ThreadLimit)
+	}
+	if err := c.Deadlines.validate(); err != nil {
+		return err
+	}
+	for i, k := range c.Categories {
+		if k.FirstResponse < 0 || k.RemindBefore < 0 {
+			return fmt.Errorf("categories[%d]: first_response and remind_before must not be negative", i)
+		}
 	}
 	if err := c.Texts.validate(); err != nil {
 		return err

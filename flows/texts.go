@@ -93,6 +93,11 @@ type Texts struct {
 	ReasonOther         string
 	ReasonNoChat        string
 	ChannelDown         string
+	RemindFirst         string
+	EscalateFirst       string
+	RemindResolution    string
+	EscalateResolution  string
+	DeadlineLine        string
 	ConsoleAction       string
 	ConsoleReplied      string
 
@@ -189,6 +194,11 @@ func DefaultTexts() Texts {
 		DeliveryFailed:      "⚠️ Pesan untuk warga pada {tiket} tidak terkirim: {alasan}",
 		ReasonBlocked:       "warga memblokir bot atau akunnya tidak ada lagi.",
 		ReasonOther:         "ditolak oleh platform.",
+		RemindFirst:         "⏰ Pengingat: {jumlah} aduan belum mendapat jawaban pertama. Balas pesan aduannya untuk menjawab warga.\n{daftar}",
+		EscalateFirst:       "🚨 {jumlah} aduan lewat batas jawaban pertama:\n{daftar}",
+		RemindResolution:    "⏰ Pengingat: {jumlah} aduan mendekati batas penyelesaian.\n{daftar}",
+		EscalateResolution:  "🚨 {jumlah} aduan lewat batas penyelesaian:\n{daftar}",
+		DeadlineLine:        "• {tiket} – {kategori} – {dinas} – masuk {waktu} lalu, batas {batas}",
 		ChannelDown:         "⚠️ Kanal {kanal} bermasalah: {alasan}\nAduan lewat kanal lain tetap dilayani.",
 		ReasonNoChat:        "WhatsApp menolak karena warga belum (atau sudah lama tidak) mengirim pesan ke nomor ini.",
 		ConsoleAction:       "🖥️ {pengguna} lewat konsol:\n{pesan}",
@@ -236,6 +246,8 @@ func (t *Texts) fields() map[string]*string {
 		"admin_need_note": &t.AdminNeedNote, "admin_info": &t.AdminInfo, "info_omitted": &t.InfoOmitted, "admin_unsupported": &t.AdminUnsupported,
 		"admin_reply_internal": &t.AdminReplyInternal, "admin_reply_unmatched": &t.AdminReplyUnmatched, "media_dropped": &t.MediaDropped,
 		"delivery_failed": &t.DeliveryFailed, "chat_id": &t.ChatID, "reason_blocked": &t.ReasonBlocked, "reason_other": &t.ReasonOther, "reason_no_chat": &t.ReasonNoChat, "channel_down": &t.ChannelDown,
+		"remind_first": &t.RemindFirst, "escalate_first": &t.EscalateFirst, "remind_resolution": &t.RemindResolution,
+		"escalate_resolution": &t.EscalateResolution, "deadline_line": &t.DeadlineLine,
 		"console_action": &t.ConsoleAction, "console_replied": &t.ConsoleReplied,
 		"citizen_reply": &t.CitizenReply, "citizen_in_progress": &t.CitizenInProgress,
 		"citizen_resolved": &t.CitizenResolved, "citizen_rejected": &t.CitizenRejected,
@@ -273,7 +285,8 @@ var required = map[string][]string{
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},
 	"admin_info": {"tiket", "riwayat"}, "admin_status_set": {"tiket", "status"}, "admin_unknown_ticket": {"tiket"},
-	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "channel_down": {"alasan"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
+	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "channel_down": {"alasan"},
+	"remind_first": {"daftar"}, "escalate_first": {"daftar"}, "remind_resolution": {"daftar"}, "escalate_resolution": {"daftar"}, "deadline_line": {"tiket"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
 	"ask_description": {"min", "maks"}, "description_short": {"min"}, "description_long": {"maks"}, "photo_limit": {"maks"},
 }
 

@@ -252,6 +252,12 @@ type Complaint struct {
 	// Pending counts the citizen's newest entries not yet posted to the
 	// admins: they go out together in the next follow-up post.
 	Pending int `json:"pending,omitempty"`
+	// FirstResponseAt is when the citizen first heard from the office: a
+	// reply relayed, or a status change they were told of.
+	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
+	// Alerted holds the deadline stages already acted on (reminded,
+	// escalated), so each is acted on once.
+	Alerted int `json:"alerted,omitempty"`
 }
 
 // Due asks the desk to come back to a complaint at a time, with

@@ -72,12 +72,21 @@ type fileConfig struct {
 		WhatsAppGroup  string `mapstructure:"whatsapp_group"`
 	} `mapstructure:"offices"`
 	Categories []struct {
-		ID               string `mapstructure:"id"`
-		Label            string `mapstructure:"label"`
-		Office           string `mapstructure:"office"`
-		PhotoRequired    bool   `mapstructure:"photo_required"`
-		LocationRequired bool   `mapstructure:"location_required"`
+		ID               string        `mapstructure:"id"`
+		Label            string        `mapstructure:"label"`
+		Office           string        `mapstructure:"office"`
+		PhotoRequired    bool          `mapstructure:"photo_required"`
+		LocationRequired bool          `mapstructure:"location_required"`
+		FirstResponse    time.Duration `mapstructure:"first_response"`
+		RemindBefore     time.Duration `mapstructure:"remind_before"`
 	} `mapstructure:"categories"`
+	Deadlines struct {
+		FirstResponse  time.Duration `mapstructure:"first_response"`
+		RemindBefore   time.Duration `mapstructure:"remind_before"`
+		ResolutionDays int           `mapstructure:"resolution_days"`
+		WorkingDays    []string      `mapstructure:"working_days"`
+		Holidays       []string      `mapstructure:"holidays"`
+	} `mapstructure:"deadlines"`
 	Texts map[string]string `mapstructure:"texts"`
 }
 
@@ -92,33 +101,38 @@ type consoleUser struct {
 // defaults are the values of keys the file may leave out. Each is also
 // where the environment can override it.
 var defaults = map[string]any{
-	"data_dir":                "./data",
-	"ticket_prefix":           "ADU",
-	"timezone":                "Asia/Jakarta",
-	"log_level":               "info",
-	"coordinator":             "diskominfo",
-	"show_admin_name":         false,
-	"max_photos":              5,
-	"followup_interval":       "5m",
-	"thread_limit":            100,
-	"description.min_chars":   15,
-	"description.max_chars":   2000,
-	"http_addr":               "127.0.0.1:8080",
-	"web.enabled":             true,
-	"web.title":               "Aduan Masyarakat",
-	"web.secure_cookies":      false,
-	"web.max_photo_mb":        10,
-	"telegram.token":          "",
-	"telegram.api_url":        "https://api.telegram.org",
-	"telegram.admin_chat_id":  0,
-	"telegram.admin_user_ids": nil, // no default: an env list "1,2" must reach the decoder as text
-	"telegram.poll_timeout":   "30s",
-	"whatsapp.enabled":        false,
-	"whatsapp.admin_group":    "",
-	"whatsapp.late_after":     "10m",
-	"whatsapp.per_chat":       "3s",
-	"whatsapp.per_minute":     20,
-	"whatsapp.jitter":         "1s",
+	"data_dir":                  "./data",
+	"ticket_prefix":             "ADU",
+	"timezone":                  "Asia/Jakarta",
+	"log_level":                 "info",
+	"coordinator":               "diskominfo",
+	"show_admin_name":           false,
+	"max_photos":                5,
+	"followup_interval":         "5m",
+	"thread_limit":              100,
+	"description.min_chars":     15,
+	"description.max_chars":     2000,
+	"http_addr":                 "127.0.0.1:8080",
+	"web.enabled":               true,
+	"web.title":                 "Aduan Masyarakat",
+	"web.secure_cookies":        false,
+	"web.max_photo_mb":          10,
+	"telegram.token":            "",
+	"telegram.api_url":          "https://api.telegram.org",
+	"telegram.admin_chat_id":    0,
+	"telegram.admin_user_ids":   nil, // no default: an env list "1,2" must reach the decoder as text
+	"telegram.poll_timeout":     "30s",
+	"deadlines.first_response":  "24h",
+	"deadlines.remind_before":   "2h",
+	"deadlines.resolution_days": 5,
+	"deadlines.working_days":    nil, // no default: an env list "mon,tue" must reach the decoder as text
+	"deadlines.holidays":        nil,
+	"whatsapp.enabled":          false,
+	"whatsapp.admin_group":      "",
+	"whatsapp.late_after":       "10m",
+	"whatsapp.per_chat":         "3s",
+	"whatsapp.per_minute":       20,
+	"whatsapp.jitter":           "1s",
 }
 
 // appConfig is the checked configuration the program runs with.
@@ -308,8 +322,13 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	}
 	for _, k := range fc.Categories {
 		f.Categories = append(f.Categories, flows.Category{ID: k.ID, Label: k.Label, Office: k.Office,
-			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired})
+			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired, FirstResponse: k.FirstResponse, RemindBefore: k.RemindBefore})
 	}
+	dl, err := fc.deadlines(loc)
+	if err != nil {
+		return nil, err
+	}
+	f.Deadlines = dl
 	f.Texts = flows.DefaultTexts()
 	textKeys := make([]string, 0, len(fc.Texts))
 	for k := range fc.Texts {
@@ -372,6 +391,47 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 		return fmt.Errorf("http_addr: %q is reachable from other computers, so the console needs a login: add web.console_users (hash a password with: aduan hash-password), or bind to 127.0.0.1", fc.HTTPAddr)
 	}
 	return nil
+}
+
+// weekdays are the names working_days takes, in English or Indonesian.
+var weekdays = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+	"minggu": time.Sunday, "senin": time.Monday, "selasa": time.Tuesday, "rabu": time.Wednesday,
+	"kamis": time.Thursday, "jumat": time.Friday, "sabtu": time.Saturday,
+}
+
+// deadlines checks the deadlines section; working days default to Monday
+// to Friday.
+func (fc *fileConfig) deadlines(loc *time.Location) (flows.Deadlines, error) {
+	d := fc.Deadlines
+	out := flows.Deadlines{FirstResponse: d.FirstResponse, RemindBefore: d.RemindBefore, ResolutionDays: d.ResolutionDays,
+		Holidays: map[string]bool{}, Location: loc}
+	switch {
+	case d.FirstResponse < time.Second:
+		return out, fmt.Errorf("deadlines.first_response: %s must be at least 1s (24h is the regency's rule)", d.FirstResponse)
+	case d.RemindBefore < 0 || d.RemindBefore >= d.FirstResponse:
+		return out, fmt.Errorf("deadlines.remind_before: %s must be at least 0s and shorter than first_response (%s)", d.RemindBefore, d.FirstResponse)
+	}
+	days := d.WorkingDays
+	if len(days) == 0 {
+		days = []string{"monday", "tuesday", "wednesday", "thursday", "friday"}
+	}
+	for _, name := range days {
+		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(name))]
+		if !ok {
+			return out, fmt.Errorf("deadlines.working_days: %q is not a day (monday … sunday, or senin … minggu)", name)
+		}
+		out.WorkingDays[wd] = true
+	}
+	for _, h := range d.Holidays {
+		day, err := time.Parse(time.DateOnly, strings.TrimSpace(h))
+		if err != nil {
+			return out, fmt.Errorf("deadlines.holidays: %q is not a date like 2026-12-25", h)
+		}
+		out.Holidays[day.Format(time.DateOnly)] = true
+	}
+	return out, nil
 }
 
 // groupChat checks a WhatsApp group JID from the config.
