@@ -245,7 +245,8 @@ func (d *Desk) woken(out flows.Outcome) {
 		}
 		d.wake(m.To.Channel)
 	}
-	if len(out.Due) > 0 {
+	// A stored complaint may have a new deadline in the schedule (apply).
+	if len(out.Due) > 0 || len(out.Complaints) > 0 && d.cfg.Deadlines.Enabled() {
 		select {
 		case d.dueWake <- struct{}{}:
 		default:

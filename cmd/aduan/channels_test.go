@@ -256,3 +256,61 @@ func field(t *testing.T, page, name string) string {
 	}
 	return m[1]
 }
+
+// TestDeadlinesEndToEnd: with a first response of a few seconds, the
+// office's group gets the reminder and the coordinators' group the
+// escalation.
+func TestDeadlinesEndToEnd(t *testing.T) {
+	srv := telegramtest.New(t)
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
+	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
+	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("ADUAN_DEADLINES_FIRST_RESPONSE", "4s")
+	t.Setenv("ADUAN_DEADLINES_REMIND_BEFORE", "3s")
+	content := strings.Replace(shipped(t), "  - id: disdik\n    name: Disdik (Dinas Pendidikan)\n",
+		"  - id: disdik\n    name: Disdik (Dinas Pendidikan)\n    telegram_chat_id: -2002\n", 1)
+	cfg, err := loadConfig(mustWrite(t, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustServe(t, cfg, io.Discard)
+	budi := telegramtest.User{ID: 5001, FirstName: "Budi"}
+	me := telegramtest.Private(budi)
+	for _, step := range []struct{ say, then string }{
+		{"/aduan", "Pilih kategori"}, {"2", "uraian"}, {"Atap kelas 3 SD Karanganom bocor saat hujan.", "lokasi"},
+		{"lewati", "foto"}, {"lewati", "Kirim aduan ini?"}, {"kirim", "tercatat dengan nomor"},
+	} {
+		n := len(srv.Sent(budi.ID))
+		srv.Text(me, budi, step.say)
+		if !srv.Wait(wait, func() bool {
+			sent := srv.Sent(budi.ID)
+			return len(sent) > n && strings.Contains(sent[len(sent)-1].Text, step.then)
+		}) {
+			t.Fatalf("after %q, no %q", step.say, step.then)
+		}
+	}
+	got := func(chat int64, want string) bool {
+		return srv.Wait(wait, func() bool {
+			for _, m := range srv.Sent(chat) {
+				if strings.Contains(m.Text, want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if !got(-2002, "⏰ Pengingat: 1 aduan belum mendapat jawaban pertama") {
+		t.Errorf("the office's group got no reminder: %+v", srv.Sent(-2002))
+	}
+	if !got(-1001, "🚨 1 aduan lewat batas jawaban pertama") {
+		t.Errorf("the coordinators got no escalation: %+v", srv.Sent(-1001))
+	}
+	for _, m := range srv.Sent(-1001) {
+		if strings.Contains(m.Text, "⏰") {
+			t.Errorf("the coordinators got the office's reminder")
+		}
+	}
+}

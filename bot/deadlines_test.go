@@ -1,0 +1,153 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"aduan/flows"
+	"aduan/store"
+)
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func deadlineDesk(t *testing.T, path string, clock *testClock) *Desk {
+	t.Helper()
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg := benchConfig()
+	cfg.Offices = append(cfg.Offices, flows.Office{ID: "dpupr", Name: "DPU-PR", Chats: []flows.Chat{{Channel: "fake", ID: "-2"}}})
+	cfg.Categories = append(cfg.Categories, flows.Category{ID: "jalan", Label: "Jalan", Office: "dpupr"})
+	cfg.Deadlines = flows.Deadlines{FirstResponse: 24 * time.Hour, RemindBefore: 2 * time.Hour, ResolutionDays: 5,
+		WorkingDays: [7]bool{1: true, 2: true, 3: true, 4: true, 5: true}, Location: time.UTC}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return New(st, cfg, Options{Now: clock.Now, Location: time.UTC, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// outbox lists the texts queued for a chat, in order.
+func outbox(t *testing.T, d *Desk, queue flows.Chat) []string {
+	t.Helper()
+	var out []string
+	err := d.store.View(func(tx *store.Tx) error {
+		for seq := uint64(1); seq <= tx.OutboxSeq(); seq++ {
+			if o, err := tx.Outgoing(queue, seq); err == nil && o != nil {
+				out = append(out, o.Message.Text)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fileRoad files a road complaint as a citizen types it.
+func fileRoad(t *testing.T, d *Desk, chat string) {
+	t.Helper()
+	steps := []flows.Input{
+		{Kind: flows.InputChoice, Choice: "menu:aduan"}, {Kind: flows.InputChoice, Choice: "cat:jalan"},
+		{Kind: flows.InputText, Text: "Jalan berlubang besar di depan pasar"}, {Kind: flows.InputText, Text: "Jl. Pemuda 1 Klaten"},
+		{Kind: flows.InputText, Text: "lewati"}, {Kind: flows.InputChoice, Choice: "ok:kirim"},
+	}
+	for i, in := range steps {
+		err := d.Handle(context.Background(), Inbound{Key: "fake:" + chat + ":" + string(rune('a'+i)), Chat: flows.Chat{Channel: "fake", ID: chat}, Private: true, Input: in})
+		if err != nil {
+			t.Error(err) // may run in a goroutine: no Fatal
+			return
+		}
+	}
+}
+
+// A deadline that falls while the desk is down is acted on once at the
+// next start; the schedule comes from the store.
+func TestDeadlinesAcrossRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)} // a Monday
+	d := deadlineDesk(t, path, clock)
+	fileRoad(t, d, "501")
+	office, coord := flows.OfficeChat("fake", "dpupr"), flows.OfficeChat("fake", "kominfo")
+	clock.Add(21 * time.Hour)
+	if err := d.runDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := outbox(t, d, office); len(got) != 1 || !strings.Contains(got[0], "ADU-2026-000001") {
+		t.Fatalf("before the reminder's time: %q", got)
+	}
+	d.store.Close()
+
+	// Down across the reminder and the deadline; back a day later.
+	clock.Add(27 * time.Hour)
+	d = deadlineDesk(t, path, clock)
+	for range 3 {
+		if err := d.runDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reminders, escalations int
+	for _, m := range outbox(t, d, office) {
+		if strings.Contains(m, "⏰") {
+			reminders++
+		}
+	}
+	for _, m := range outbox(t, d, coord) {
+		if strings.Contains(m, "🚨 1 aduan lewat batas jawaban pertama") && strings.Contains(m, "ADU-2026-000001") {
+			escalations++
+		}
+	}
+	if reminders != 0 || escalations != 1 {
+		t.Errorf("after the restart: %d reminders, %d escalations; want none and one", reminders, escalations)
+	}
+}
+
+// 500 overdue complaints make a bounded number of messages: one per chat
+// per round of the schedule.
+func TestOverdueBacklogBounded(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	var wg sync.WaitGroup
+	for i := range 500 { // at once, so commits are shared
+		wg.Go(func() { fileRoad(t, d, "c"+string(rune('A'+i/26))+string(rune('a'+i%26))) })
+	}
+	wg.Wait()
+	clock.Add(25 * time.Hour)
+	for range 10 {
+		if err := d.runDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	coord := outbox(t, d, flows.OfficeChat("fake", "kominfo"))
+	listed := 0
+	for _, m := range coord {
+		listed += strings.Count(m, "\n• ")
+	}
+	if listed != 500 || len(coord) > 500/maxDuePerRound+1 {
+		t.Errorf("%d escalation messages listing %d complaints; want at most %d listing 500", len(coord), listed, 500/maxDuePerRound+1)
+	}
+}
