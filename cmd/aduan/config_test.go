@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -136,6 +137,12 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad followup interval", nil, map[string]string{"ADUAN_FOLLOWUP_INTERVAL": "-1m"}, "followup_interval"},
 		{"bad thread limit", replace("thread_limit: 100", "thread_limit: 3"), nil, "thread_limit: 3 must be between"},
 		{"bad poll timeout", nil, map[string]string{"ADUAN_TELEGRAM_POLL_TIMEOUT": "10h"}, "telegram.poll_timeout"},
+		{"first response of no time", nil, map[string]string{"ADUAN_DEADLINES_FIRST_RESPONSE": "0s"}, `ADUAN_DEADLINES_FIRST_RESPONSE="0s": deadlines.first_response`},
+		{"reminder after the deadline", nil, map[string]string{"ADUAN_DEADLINES_REMIND_BEFORE": "25h"}, "deadlines.remind_before"},
+		{"bad working day", nil, map[string]string{"ADUAN_DEADLINES_WORKING_DAYS": "senin,libur"}, `deadlines.working_days: "libur" is not a day`},
+		{"bad holiday", nil, map[string]string{"ADUAN_DEADLINES_HOLIDAYS": "25-12-2026"}, `deadlines.holidays: "25-12-2026"`},
+		{"bad whatsapp group", nil, map[string]string{"ADUAN_WHATSAPP_ADMIN_GROUP": "6281234@s.whatsapp.net"}, "whatsapp.admin_group"},
+		{"whatsapp too fast", nil, map[string]string{"ADUAN_WHATSAPP_PER_MINUTE": "600"}, "whatsapp.per_minute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +236,26 @@ func TestHashPassword(t *testing.T) {
 				t.Errorf("the printed hash does not match the password: %v", err)
 			}
 		}
+	}
+}
+
+func TestDeadlinesConfig(t *testing.T) {
+	t.Setenv("ADUAN_DEADLINES_FIRST_RESPONSE", "30s")
+	t.Setenv("ADUAN_DEADLINES_REMIND_BEFORE", "10s")
+	t.Setenv("ADUAN_DEADLINES_WORKING_DAYS", "senin,selasa,rabu,kamis,jumat,sabtu")
+	cfg, err := loadConfig(mustWrite(t, shipped(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Flows.Deadlines
+	if d.FirstResponse != 30*time.Second || d.RemindBefore != 10*time.Second || d.ResolutionDays != 5 || !d.WorkingDays[time.Saturday] || d.WorkingDays[time.Sunday] {
+		t.Errorf("deadlines: %+v", d)
+	}
+	if d.Holidays["2026-12-25"] != true {
+		t.Errorf("holidays from the file: %v", d.Holidays)
+	}
+	if k, _ := cfg.Flows.Category("rsud"); k.FirstResponse != time.Hour {
+		t.Errorf("category's own first response: %s", k.FirstResponse)
 	}
 }
 
