@@ -503,8 +503,29 @@ func (s *step) status() string {
 		}
 		b.WriteString("\n")
 		b.WriteString(fill(s.t.StatusLine, "tiket", c.Ticket, "kategori", label, "status", string(c.Status), "dinas", s.cfg.OfficeName(c.Office)))
+		if c.Status.Open() {
+			b.WriteString("\n  " + fill(s.t.StatusWaiting, "waktu", Since(s.env.Now.Sub(c.Created))))
+		}
+		if answer := lastAnswer(&c); answer != "" {
+			b.WriteString("\n  " + fill(s.t.StatusAnswer, "pesan", answer))
+		}
 	}
 	return b.String()
+}
+
+// lastAnswer is the office's newest reply to a complaint, shortened for
+// a status line, or "".
+func lastAnswer(c *Complaint) string {
+	for i := len(c.Thread) - 1; i >= 0; i-- {
+		if e := c.Thread[i]; e.Kind == EntryReply && strings.TrimSpace(e.Text) != "" {
+			text := strings.Join(strings.Fields(e.Text), " ")
+			if r := []rune(text); len(r) > 120 {
+				text = string(r[:119]) + "…"
+			}
+			return text
+		}
+	}
+	return ""
 }
 
 // category expects one of the configured categories.

@@ -179,3 +179,23 @@ func TestFirstResponse(t *testing.T) {
 		t.Errorf("Since = %q", got)
 	}
 }
+
+// status shows each complaint's office, how long an open one has waited,
+// and the last answer.
+func TestStatusShowsWaitAndAnswer(t *testing.T) {
+	cfg := deadlineConfig(t)
+	open := Complaint{Ticket: "ADU-2026-000001", Category: "jalan", Office: "dpupr", Status: StatusInProgress, Created: now.Add(-26 * time.Hour),
+		Thread: []Entry{{Kind: EntryReply, Text: "Sedang\nkami cek."}, {Kind: EntryNote, Text: "internal"}}}
+	done := Complaint{Ticket: "ADU-2026-000002", Category: "sekolah", Office: "disdik", Status: StatusResolved, Created: now.Add(-100 * time.Hour)}
+	out := Step(cfg, Conversation{Chat: citizen, Updated: now}, txt("status"), Env{Now: now, Complaints: []Complaint{open, done}})
+	got := toCitizen(out)
+	for _, want := range []string{"ADU-2026-000001 – 🛣️ Jalan – diproses – DPU-PR\n  sudah 1 hari 2 jam sejak masuk\n  Jawaban terakhir: Sedang kami cek.",
+		"ADU-2026-000002 – 🏫 Sekolah – selesai – Disdik\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "internal") {
+		t.Errorf("status shows an internal note")
+	}
+}

@@ -56,6 +56,8 @@ type Texts struct {
 	StatusNone          string
 	StatusHeader        string
 	StatusLine          string
+	StatusWaiting       string
+	StatusAnswer        string
 	ThreadAdded         string
 	ThreadFull          string
 	LateMessage         string
@@ -158,7 +160,9 @@ func DefaultTexts() Texts {
 		PhotoInvalid:        "Foto tidak dapat dibaca (kosong atau rusak). Mohon kirim ulang fotonya.",
 		StatusNone:          "Anda belum memiliki aduan. Ketik {/aduan} untuk membuat aduan.",
 		StatusHeader:        "Aduan Anda:",
-		StatusLine:          "• {tiket} – {kategori} – {status}",
+		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
+		StatusWaiting:       "sudah {waktu} sejak masuk",
+		StatusAnswer:        "Jawaban terakhir: {pesan}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
 		LateMessage:         "Mohon maaf, pesan Anda baru kami terima karena layanan sempat terputus. Bila masih perlu, silakan kirim lagi.",
@@ -232,7 +236,7 @@ func (t *Texts) fields() map[string]*string {
 		"draft_in_progress": &t.DraftInProgress, "stale_choice": &t.StaleChoice, "need_text": &t.NeedText,
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
-		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
+		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
 		"location_by_button": &t.LocationByButton, "location_by_pin": &t.LocationByPin,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
@@ -280,7 +284,7 @@ func TextKeys() []string {
 // is not told the ticket number cannot ask about it, an answer without
 // the admin's words is no answer.
 var required = map[string][]string{
-	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"},
+	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"},
 	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},

@@ -399,7 +399,7 @@ func TestConsoleFormSentTwiceActsOnce(t *testing.T) {
 	citizen.waitFor("Sedang kami cek.")
 	citizen.mustPost(map[string]any{"text": "status"}) // a later answer: the reply had its chance to repeat
 	citizen.waitFor(ticket)
-	if n := strings.Count(texts(citizen.transcript()), "Sedang kami cek."); n != 1 {
+	if n := strings.Count(texts(citizen.transcript()), "Balasan dari DPU-PR untuk "+ticket+":\nSedang kami cek."); n != 1 {
 		t.Errorf("the citizen got the reply %d times", n)
 	}
 	f.store.View(func(tx *store.Tx) error {
