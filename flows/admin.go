@@ -299,7 +299,9 @@ func (a *admin) setStatus(st Status, note string) {
 	case StatusInProgress:
 		a.toCitizen(fill(a.t.CitizenInProgress, vars...), nil)
 	case StatusResolved:
+		c.ResolvedAt = a.now
 		a.toCitizen(fill(a.t.CitizenResolved, vars...), nil)
+		a.askVerdict()
 	case StatusRejected:
 		a.toCitizen(fill(a.t.CitizenRejected, vars...), nil)
 	}

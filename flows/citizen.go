@@ -72,6 +72,9 @@ type Conversation struct {
 	// Tickets are the citizen's complaints, oldest first.
 	Tickets []string  `json:"tickets,omitempty"`
 	Updated time.Time `json:"updated"`
+	// CommentFor is the complaint the citizen just rated: their next text
+	// is a comment on the rating.
+	CommentFor string `json:"comment_for,omitempty"`
 }
 
 // Env is what the conversation needs from outside: the time, the number a
@@ -111,12 +114,15 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 		conv.Name = in.Name
 	}
 	fresh := conv.Updated.IsZero()
+	prev := conv.Updated
 	conv.Updated = env.Now
-	s := &step{cfg: cfg, t: cfg.texts(conv.Chat.Channel), conv: conv, in: in, env: env, fresh: fresh, from: conv.State}
+	s := &step{cfg: cfg, t: cfg.texts(conv.Chat.Channel), conv: conv, in: in, env: env, fresh: fresh, from: conv.State,
+		prevUpdated: prev, commentFor: conv.CommentFor}
+	s.conv.CommentFor = "" // any message ends the chance to comment
 	if in.Kind != InputPhoto {
 		s.conv.LastGroup = ""
 	}
-	if !s.global() {
+	if !s.verdict() && !s.global() {
 		switch s.conv.State {
 		case StateIdle:
 			s.idle()
@@ -153,6 +159,10 @@ type step struct {
 	from State
 	// clear asks the next question to remove the reply keyboard.
 	clear bool
+	// prevUpdated is when the citizen wrote before this message;
+	// commentFor the complaint they may comment on now.
+	prevUpdated time.Time
+	commentFor  string
 }
 
 // say sends a message to the citizen.
@@ -364,6 +374,9 @@ func (s *step) wrongChoice(stale bool) {
 // idle expects a menu choice. Text from a citizen with an open complaint
 // is added to that complaint's thread.
 func (s *step) idle() {
+	if s.comment() {
+		return
+	}
 	id, ok, stale := s.choice()
 	if s.in.Kind == InputChoice && (s.in.Choice == choiceComplaint || s.in.Choice == choiceStatus || s.in.Choice == choiceHelp) {
 		// The menu's buttons stay valid under any old menu message.

@@ -23,6 +23,9 @@ type Deadlines struct {
 	Holidays    map[string]bool
 	// Location is the regency's time zone, for what a day is.
 	Location *time.Location
+	// ReopenWithin is how long after its resolution a citizen may reopen
+	// a complaint ("belum beres"); zero: never.
+	ReopenWithin time.Duration
 }
 
 func (d Deadlines) validate() error {
@@ -33,6 +36,8 @@ func (d Deadlines) validate() error {
 		return fmt.Errorf("deadlines.remind_before: %s must not be negative", d.RemindBefore)
 	case d.ResolutionDays < 0 || d.ResolutionDays > 365:
 		return fmt.Errorf("deadlines.resolution_days: %d must be between 0 and 365", d.ResolutionDays)
+	case d.ReopenWithin < 0:
+		return fmt.Errorf("deadlines.reopen_within: %s must not be negative", d.ReopenWithin)
 	case d.ResolutionDays > 0 && d.WorkingDays == [7]bool{}:
 		return fmt.Errorf("deadlines.working_days: at least one day is needed to count resolution_days")
 	}
@@ -68,7 +73,7 @@ func (c *Config) firstResponse(category string) (due, remind time.Duration) {
 // FirstResponseDue is when a complaint must have its first answer.
 func (c *Config) FirstResponseDue(cp *Complaint) time.Time {
 	due, _ := c.firstResponse(cp.Category)
-	return cp.Created.Add(due)
+	return cp.since().Add(due)
 }
 
 // ResolutionDue is when a complaint must be resolved: ResolutionDays
@@ -79,7 +84,7 @@ func (c *Config) ResolutionDue(cp *Complaint) time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t := cp.Created.In(loc)
+	t := cp.since().In(loc)
 	for n := 0; n < d.ResolutionDays; {
 		t = t.AddDate(0, 0, 1)
 		if d.working(t) {

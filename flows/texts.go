@@ -57,6 +57,17 @@ type Texts struct {
 	StatusHeader        string
 	StatusLine          string
 	StatusWaiting       string
+	RateAsk             string
+	NotFixedButton      string
+	RateThanks          string
+	RateChanged         string
+	RateNotResolved     string
+	CommentThanks       string
+	ReopenTooLate       string
+	Reopened            string
+	AdminRated          string
+	AdminRatingComment  string
+	AdminReopened       string
 	StatusAnswer        string
 	ThreadAdded         string
 	ThreadFull          string
@@ -162,6 +173,17 @@ func DefaultTexts() Texts {
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
 		StatusWaiting:       "sudah {waktu} sejak masuk",
+		RateAsk:             "Bagaimana penanganannya? Beri nilai 1 (buruk) sampai 5 (sangat baik). Bila masalahnya belum selesai, pilih \"Belum beres\".",
+		NotFixedButton:      "🔁 Belum beres",
+		RateThanks:          "Terima kasih atas penilaian Anda ({nilai}/5) untuk {tiket}. Bila ingin, tulis komentar Anda sekarang.",
+		RateChanged:         "Penilaian {tiket} diubah menjadi {nilai}/5.",
+		RateNotResolved:     "Aduan {tiket} belum selesai, jadi belum dapat dinilai.",
+		CommentThanks:       "Terima kasih, komentar Anda untuk {tiket} sudah diteruskan.",
+		ReopenTooLate:       "Aduan {tiket} sudah ditutup. Bila masalahnya muncul lagi, silakan buat aduan baru.",
+		Reopened:            "Aduan {tiket} dibuka kembali dan diteruskan ke {dinas}. Mohon tulis apa yang belum beres.",
+		AdminRated:          "⭐ Warga menilai {tiket}: {nilai}/5 {bintang}",
+		AdminRatingComment:  "💬 Komentar warga atas penanganan {tiket}:\n{pesan}",
+		AdminReopened:       "🔁 Warga menyatakan {tiket} belum beres: status kembali diproses dan batas waktu dihitung ulang. Balas pesan ini untuk menjawab warga.",
 		StatusAnswer:        "Jawaban terakhir: {pesan}",
 		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
@@ -236,7 +258,10 @@ func (t *Texts) fields() map[string]*string {
 		"draft_in_progress": &t.DraftInProgress, "stale_choice": &t.StaleChoice, "need_text": &t.NeedText,
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
-		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
+		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
+		"rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
+		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
+		"reopened": &t.Reopened, "admin_rated": &t.AdminRated, "admin_rating_comment": &t.AdminRatingComment, "admin_reopened": &t.AdminReopened, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
 		"location_by_button": &t.LocationByButton, "location_by_pin": &t.LocationByPin,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,
@@ -284,7 +309,8 @@ func TextKeys() []string {
 // is not told the ticket number cannot ask about it, an answer without
 // the admin's words is no answer.
 var required = map[string][]string{
-	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"},
+	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"}, "admin_rated": {"tiket", "nilai"}, "admin_rating_comment": {"tiket", "pesan"},
+	"admin_reopened": {"tiket"}, "reopened": {"tiket"},
 	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},

@@ -220,6 +220,8 @@ const (
 	EntryNote    EntryKind = "catatan"
 	EntryStatus  EntryKind = "status"
 	EntryForward EntryKind = "teruskan"
+	// EntryRating is the citizen's rating or its comment.
+	EntryRating EntryKind = "nilai"
 )
 
 // Entry is one event in a complaint's thread.
@@ -258,6 +260,25 @@ type Complaint struct {
 	// Alerted holds the deadline stages already acted on (reminded,
 	// escalated), so each is acted on once.
 	Alerted int `json:"alerted,omitempty"`
+	// ResolvedAt is when it was last resolved; ReopenedAt when the citizen
+	// last reopened it (its deadlines count from then).
+	ResolvedAt time.Time `json:"resolved_at,omitempty"`
+	ReopenedAt time.Time `json:"reopened_at,omitempty"`
+	// The citizen's verdict: asked when resolved, a rating from 1 to 5
+	// and an optional comment.
+	RatingAskedAt time.Time `json:"rating_asked_at,omitempty"`
+	Rating        int       `json:"rating,omitempty"`
+	RatedAt       time.Time `json:"rated_at,omitempty"`
+	RatingComment string    `json:"rating_comment,omitempty"`
+}
+
+// since is when the complaint's deadlines count from: its arrival, or
+// its reopening.
+func (c *Complaint) since() time.Time {
+	if c.ReopenedAt.After(c.Created) {
+		return c.ReopenedAt
+	}
+	return c.Created
 }
 
 // Due asks the desk to come back to a complaint at a time, with

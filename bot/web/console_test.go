@@ -415,3 +415,28 @@ func TestConsoleFormSentTwiceActsOnce(t *testing.T) {
 		t.Errorf("a new page reuses a form key")
 	}
 }
+
+// Resolved in the console, rated and reopened in the web chat.
+func TestVerdictOnTheWeb(t *testing.T) {
+	f, citizen, admin, ticket, csrf := mustOpenComplaint(t)
+	f.cfg.Deadlines.ReopenWithin = time.Hour
+	admin.form("/konsol/aduan/"+ticket, url.Values{"csrf": {csrf}, "aksi": {"selesai"}, "teks": {"sudah ditambal"}})
+	ask := citizen.waitFor("Beri nilai 1")
+	if len(ask.Choices) != 6 {
+		t.Fatalf("verdict buttons: %+v", ask.Choices)
+	}
+	citizen.mustPost(map[string]any{"choice": ask.Choices[3].ID, "label": ask.Choices[3].Label})
+	citizen.waitFor("(4/5)")
+	_, page := admin.get("/konsol/aduan/" + ticket)
+	if !strings.Contains(page, "4/5") {
+		t.Errorf("the console does not show the rating")
+	}
+	citizen.mustPost(map[string]any{"text": "belum beres"})
+	citizen.waitFor("dibuka kembali")
+	f.store.View(func(tx *store.Tx) error {
+		if c, _ := tx.Complaint(ticket); c.Status != flows.StatusInProgress {
+			t.Errorf("status after belum beres: %s", c.Status)
+		}
+		return nil
+	})
+}

@@ -527,3 +527,24 @@ func TestBacklogApologizesOnce(t *testing.T) {
 		t.Errorf("after a backlog of 3: %d apologies, %d messages (%q); want 1 and 2", apologies, len(h.cli.To(budiLID)), texts(h.cli.To(budiLID)))
 	}
 }
+
+// On WhatsApp the verdict is a numbered list: numbers rate, the last
+// reopens; the office's group sees both.
+func TestVerdictOnWhatsApp(t *testing.T) {
+	h := mustHarness(t, &deskWrap{})
+	h.cfg.Deadlines.ReopenWithin = time.Hour
+	ticket := fileQuickly(t, h)
+	post := waitFor(t, h.cli, adminGroup, "📢 ADUAN "+ticket)
+	h.wa.HandleEvent(inGroup(adminGroup, "S1", quote("/selesai", string(post.ID), botPhone, post.Text)))
+	ask := waitFor(t, h.cli, budiLID, "Beri nilai 1")
+	if !strings.Contains(ask.Text, "\n5. ⭐⭐⭐⭐⭐\n6. 🔁 Belum beres") {
+		t.Errorf("the verdict is not a numbered list: %q", ask.Text)
+	}
+	h.wa.HandleEvent(private("V1", text("5")))
+	waitFor(t, h.cli, adminGroup, "⭐ Warga menilai "+ticket+": 5/5")
+	// The thanks shows the menu again, so numbers are the menu's now; the
+	// words still reopen.
+	h.wa.HandleEvent(private("V2", text("belum beres")))
+	waitFor(t, h.cli, budiLID, "dibuka kembali")
+	waitFor(t, h.cli, adminGroup, "🔁 Warga menyatakan "+ticket+" belum beres")
+}

@@ -86,6 +86,7 @@ type fileConfig struct {
 		ResolutionDays int           `mapstructure:"resolution_days"`
 		WorkingDays    []string      `mapstructure:"working_days"`
 		Holidays       []string      `mapstructure:"holidays"`
+		ReopenWithin   time.Duration `mapstructure:"reopen_within"`
 	} `mapstructure:"deadlines"`
 	Texts map[string]string `mapstructure:"texts"`
 }
@@ -127,6 +128,7 @@ var defaults = map[string]any{
 	"deadlines.resolution_days": 5,
 	"deadlines.working_days":    nil, // no default: an env list "mon,tue" must reach the decoder as text
 	"deadlines.holidays":        nil,
+	"deadlines.reopen_within":   "168h",
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -406,7 +408,7 @@ var weekdays = map[string]time.Weekday{
 func (fc *fileConfig) deadlines(loc *time.Location) (flows.Deadlines, error) {
 	d := fc.Deadlines
 	out := flows.Deadlines{FirstResponse: d.FirstResponse, RemindBefore: d.RemindBefore, ResolutionDays: d.ResolutionDays,
-		Holidays: map[string]bool{}, Location: loc}
+		Holidays: map[string]bool{}, Location: loc, ReopenWithin: d.ReopenWithin}
 	switch {
 	case d.FirstResponse < time.Second:
 		return out, fmt.Errorf("deadlines.first_response: %s must be at least 1s (24h is the regency's rule)", d.FirstResponse)
