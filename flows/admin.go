@@ -408,6 +408,9 @@ func postVars(cfg *Config, c *Complaint) []string {
 // the office it was forwarded from, if any.
 func postComplaint(cfg *Config, c *Complaint, from string) []Message {
 	text := fill(cfg.Texts.AdminPost, postVars(cfg, c)...)
+	if c.Urgent {
+		text = cfg.Texts.UrgentMark + text
+	}
 	if from != "" {
 		text = fill(cfg.Texts.AdminForwardedPost, "asal", from, "pesan", text)
 	}

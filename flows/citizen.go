@@ -53,6 +53,8 @@ type Draft struct {
 	Photos      []string  `json:"photos,omitempty"`
 	// PhotosDone is set once the citizen skipped or finished the photo step.
 	PhotosDone bool `json:"photos_done,omitempty"`
+	// Urgent is set when the citizen used an emergency word.
+	Urgent bool `json:"urgent,omitempty"`
 	// Editing sends the citizen back to the summary after the step.
 	Editing bool `json:"editing,omitempty"`
 }
@@ -122,6 +124,7 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 	if in.Kind != InputPhoto {
 		s.conv.LastGroup = ""
 	}
+	s.emergency()
 	if !s.verdict() && !s.global() {
 		switch s.conv.State {
 		case StateIdle:
@@ -163,6 +166,8 @@ type step struct {
 	// commentFor the complaint they may comment on now.
 	prevUpdated time.Time
 	commentFor  string
+	// urgent is set when this message had an emergency word.
+	urgent bool
 }
 
 // say sends a message to the citizen.
@@ -447,12 +452,20 @@ func (s *step) addToThread() bool {
 	cp.Thread = append(cp.Thread, Entry{At: s.env.Now, Kind: EntryCitizen, Author: s.conv.Name, Text: text, Photos: s.in.Photos})
 	cp.Updated = s.env.Now
 	cp.Pending++
-	if next := cp.FollowUpAt.Add(s.cfg.FollowUpInterval); cp.Pending > 1 || s.env.Now.Before(next) {
+	cp.Urgent = cp.Urgent || s.urgent
+	// An emergency is passed on at once, not held for the follow-up pace.
+	if next := cp.FollowUpAt.Add(s.cfg.FollowUpInterval); !s.urgent && (cp.Pending > 1 || s.env.Now.Before(next)) {
 		// A follow-up was posted a moment ago: this one waits to go out
 		// with any that follow, in one post.
 		s.due = append(s.due, Due{Ticket: cp.Ticket, At: next})
 	} else {
-		s.out = append(s.out, followUpPosts(s.cfg, &cp, s.env.Now)...)
+		posts := followUpPosts(s.cfg, &cp, s.env.Now)
+		for i := range posts {
+			if s.urgent {
+				posts[i].Text = s.cfg.Texts.UrgentMark + posts[i].Text
+			}
+		}
+		s.out = append(s.out, posts...)
 	}
 	s.saved = append(s.saved, cp)
 	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
@@ -740,6 +753,7 @@ func (s *step) submit() {
 		Status:      StatusNew,
 		Created:     s.env.Now,
 		Updated:     s.env.Now,
+		Urgent:      d.Urgent || s.urgent,
 	}
 	s.took = true
 	s.saved = append(s.saved, cp)

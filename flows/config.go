@@ -60,6 +60,8 @@ type Config struct {
 	// Deadlines are when complaints must be answered and resolved; zero
 	// keeps none.
 	Deadlines Deadlines
+	// Emergency are the words that get the emergency numbers at once.
+	Emergency Emergency
 	// Channels are the capabilities of each channel by name; a channel not
 	// named has DefaultCaps.
 	Channels map[string]Caps

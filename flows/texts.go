@@ -58,6 +58,8 @@ type Texts struct {
 	StatusLine          string
 	StatusWaiting       string
 	RateAsk             string
+	Emergency           string
+	UrgentMark          string
 	NotFixedButton      string
 	RateThanks          string
 	RateChanged         string
@@ -173,6 +175,8 @@ func DefaultTexts() Texts {
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
 		StatusWaiting:       "sudah {waktu} sejak masuk",
+		Emergency:           "🚨 Bila ini keadaan darurat, jangan menunggu jawaban di sini. Segera hubungi:\n{nomor}",
+		UrgentMark:          "🚨 MENDESAK (warga menyebut keadaan darurat)\n",
 		RateAsk:             "Bagaimana penanganannya? Beri nilai 1 (buruk) sampai 5 (sangat baik). Bila masalahnya belum selesai, pilih \"Belum beres\".",
 		NotFixedButton:      "🔁 Belum beres",
 		RateThanks:          "Terima kasih atas penilaian Anda ({nilai}/5) untuk {tiket}. Bila ingin, tulis komentar Anda sekarang.",
@@ -259,7 +263,7 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
-		"rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
+		"emergency": &t.Emergency, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
 		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
 		"reopened": &t.Reopened, "admin_rated": &t.AdminRated, "admin_rating_comment": &t.AdminRatingComment, "admin_reopened": &t.AdminReopened, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
@@ -310,7 +314,7 @@ func TextKeys() []string {
 // the admin's words is no answer.
 var required = map[string][]string{
 	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"}, "admin_rated": {"tiket", "nilai"}, "admin_rating_comment": {"tiket", "pesan"},
-	"admin_reopened": {"tiket"}, "reopened": {"tiket"},
+	"admin_reopened": {"tiket"}, "reopened": {"tiket"}, "emergency": {"nomor"},
 	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},

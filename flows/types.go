@@ -260,6 +260,8 @@ type Complaint struct {
 	// Alerted holds the deadline stages already acted on (reminded,
 	// escalated), so each is acted on once.
 	Alerted int `json:"alerted,omitempty"`
+	// Urgent marks a complaint whose citizen used an emergency word.
+	Urgent bool `json:"urgent,omitempty"`
 	// ResolvedAt is when it was last resolved; ReopenedAt when the citizen
 	// last reopened it (its deadlines count from then).
 	ResolvedAt time.Time `json:"resolved_at,omitempty"`

@@ -88,6 +88,10 @@ type fileConfig struct {
 		Holidays       []string      `mapstructure:"holidays"`
 		ReopenWithin   time.Duration `mapstructure:"reopen_within"`
 	} `mapstructure:"deadlines"`
+	Emergency struct {
+		Words   []string `mapstructure:"words"`
+		Numbers []string `mapstructure:"numbers"`
+	} `mapstructure:"emergency"`
 	Texts map[string]string `mapstructure:"texts"`
 }
 
@@ -129,6 +133,8 @@ var defaults = map[string]any{
 	"deadlines.working_days":    nil, // no default: an env list "mon,tue" must reach the decoder as text
 	"deadlines.holidays":        nil,
 	"deadlines.reopen_within":   "168h",
+	"emergency.words":           nil, // lists: an env list "a,b" must reach the decoder as text
+	"emergency.numbers":         nil,
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -331,6 +337,13 @@ func (fc *fileConfig) check() (*appConfig, error) {
 		return nil, err
 	}
 	f.Deadlines = dl
+	f.Emergency = flows.Emergency{Words: fc.Emergency.Words, Numbers: fc.Emergency.Numbers}
+	if len(f.Emergency.Words) == 0 {
+		f.Emergency.Words = []string{"darurat", "kecelakaan", "kebakaran", "pingsan", "sesak napas"}
+	}
+	if len(f.Emergency.Numbers) == 0 {
+		f.Emergency.Numbers = []string{"112 (panggilan darurat)", "119 (ambulans)"}
+	}
 	f.Texts = flows.DefaultTexts()
 	textKeys := make([]string, 0, len(fc.Texts))
 	for k := range fc.Texts {

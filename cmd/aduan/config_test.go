@@ -257,6 +257,9 @@ func TestDeadlinesConfig(t *testing.T) {
 	if k, _ := cfg.Flows.Category("rsud"); k.FirstResponse != time.Hour {
 		t.Errorf("category's own first response: %s", k.FirstResponse)
 	}
+	if e := cfg.Flows.Emergency; !e.IsEmergency("Ada KEBAKARAN di pasar") || len(e.Numbers) != 3 {
+		t.Errorf("emergency from the file: %+v", e)
+	}
 }
 
 func TestAdminUserIDsFromFile(t *testing.T) {
