@@ -51,6 +51,13 @@ type Journal interface {
 	Notify(chat flows.Chat)
 }
 
+// Forgetter is a channel that keeps something of a citizen's chat itself
+// (the web chat's transcript): when the citizen has their personal data
+// erased, Forget deletes it in the same transaction.
+type Forgetter interface {
+	Forget(tx *store.Tx, chat flows.Chat) error
+}
+
 // Pacer is a channel with send limits per chat: the sender asks it how
 // long a chat must wait before its next message, so that a chat that must
 // wait does not hold one of the sending slots.

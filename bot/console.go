@@ -117,3 +117,46 @@ func (d *Desk) Alert(ctx context.Context, from, reason string) error {
 	d.woken(out)
 	return nil
 }
+
+// maxRetainedPerRound bounds one transaction of retention.
+const maxRetainedPerRound = 100
+
+// retain erases the personal data of closed complaints past the
+// retention period, in small transactions.
+func (d *Desk) retain(ctx context.Context) error {
+	if d.cfg.Retention <= 0 {
+		return nil
+	}
+	for ctx.Err() == nil {
+		now := d.now()
+		var due []string
+		err := d.store.View(func(tx *store.Tx) error {
+			return tx.EachComplaint(false, func(c *flows.Complaint) bool {
+				if len(flows.Retain(d.cfg, []flows.Complaint{*c}, now)) > 0 {
+					due = append(due, c.Ticket)
+				}
+				return len(due) < maxRetainedPerRound
+			})
+		})
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		err = d.store.Update(func(tx *store.Tx) error {
+			cps, err := tx.Complaints(due)
+			if err != nil {
+				return err
+			}
+			for _, c := range flows.Retain(d.cfg, cps, now) {
+				if err := tx.PutComplaint(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		d.log.Info("personal data erased past retention", "complaints", len(due))
+	}
+	return nil
+}

@@ -444,7 +444,27 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 			return out, err
 		}
 	}
+	if out.Forget {
+		return out, d.forget(tx, in.Chat)
+	}
 	return out, tx.PutConversation(out.Conversation)
+}
+
+// forget deletes a citizen's conversation and what their channel keeps
+// of it, when they had their personal data erased.
+func (d *Desk) forget(tx *store.Tx, chat flows.Chat) error {
+	if err := tx.DeleteConversation(chat); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	s := d.senders[chat.Channel]
+	d.mu.Unlock()
+	if s != nil {
+		if f, ok := s.ch.(Forgetter); ok {
+			return f.Forget(tx, chat)
+		}
+	}
+	return nil
 }
 
 func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (flows.Outcome, error) {

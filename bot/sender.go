@@ -128,6 +128,9 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 		if pruneErr != nil {
 			d.log.Error("prune expired sessions", "err", pruneErr)
 		}
+		if err := d.retain(ctx); err != nil {
+			d.log.Error("erase personal data past retention", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

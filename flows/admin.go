@@ -349,13 +349,14 @@ const infoBudget = 5000
 // be kept when the thread is long.
 func (a *admin) info() {
 	c := a.cp
+	coordinators := containsChat(a.cfg.OfficeChats(a.cfg.Coordinator), a.in.Chat) || a.in.console
 	var lines []string
 	used := 0
 	for i := len(c.Thread) - 1; i >= 0; i-- {
 		e := c.Thread[i]
 		line := "• " + e.At.Format("02-01-2006 15:04") + " [" + string(e.Kind) + "]"
-		if e.Author != "" {
-			line += " " + e.Author
+		if author := EntryAuthor(a.cfg, c, e, coordinators); author != "" {
+			line += " " + author
 		}
 		line += ": " + e.Text
 		if len(e.Photos) > 0 {
@@ -375,7 +376,7 @@ func (a *admin) info() {
 	if history == "" {
 		history = "-"
 	}
-	text := fill(a.t.AdminInfo, append(postVars(a.cfg, c), "waktu", c.Created.Format("02-01-2006 15:04"), "riwayat", history)...)
+	text := fill(a.t.AdminInfo, append(postVars(a.cfg, c, coordinators), "waktu", c.Created.Format("02-01-2006 15:04"), "riwayat", history)...)
 	a.ack(text, c.Ticket)
 }
 
@@ -386,7 +387,7 @@ func ChatID(cfg *Config, chat Chat, replyTo string) Outcome {
 }
 
 // postVars are the placeholders of a complaint's admin post.
-func postVars(cfg *Config, c *Complaint) []string {
+func postVars(cfg *Config, c *Complaint, coordinators bool) []string {
 	cat, _ := cfg.Category(c.Category)
 	label := cat.Label
 	if label == "" {
@@ -396,10 +397,7 @@ func postVars(cfg *Config, c *Complaint) []string {
 	if loc == "" {
 		loc = "-"
 	}
-	name := c.CitizenName
-	if name == "" {
-		name = "-"
-	}
+	name := Reporter(cfg, c, coordinators)
 	return []string{"tiket", c.Ticket, "kategori", label, "dinas", cfg.OfficeName(c.Office), "pelapor", name,
 		"lokasi", loc, "status", string(c.Status), "pesan", c.Description}
 }
@@ -407,7 +405,10 @@ func postVars(cfg *Config, c *Complaint) []string {
 // postComplaint posts a complaint to its office's admin chats. from names
 // the office it was forwarded from, if any.
 func postComplaint(cfg *Config, c *Complaint, from string) []Message {
-	text := fill(cfg.Texts.AdminPost, postVars(cfg, c)...)
+	// An office with groups of its own sees a confidential citizen's name
+	// hidden; the coordinators (who get what has no group) see it.
+	o, _ := cfg.Office(c.Office)
+	text := fill(cfg.Texts.AdminPost, postVars(cfg, c, len(o.Chats) == 0 || c.Office == cfg.Coordinator)...)
 	if c.Urgent {
 		text = cfg.Texts.UrgentMark + text
 	}

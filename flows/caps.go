@@ -31,7 +31,7 @@ func (c *Config) CapsOf(channel string) Caps {
 
 // citizenCommands are the commands a citizen's texts may name, as
 // "{/batal}"; each channel writes them its own way.
-var citizenCommands = []string{"aduan", "batal", "bantuan", "status"}
+var citizenCommands = []string{"aduan", "batal", "bantuan", "status", "privasi", "hapus"}
 
 // phrase returns the texts with the placeholders that depend on a
 // channel's capabilities filled in: {cara_pilih}, {cara_lokasi} and the

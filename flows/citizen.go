@@ -24,7 +24,7 @@ const (
 // Valid reports whether s is one of the states above.
 func (s State) Valid() bool {
 	switch s {
-	case StateIdle, StateCategory, StateDescription, StateLocation, StatePhoto, StateConfirm, StateEdit:
+	case StateIdle, StateCategory, StateDescription, StateLocation, StatePhoto, StateConfirm, StateEdit, StateErase:
 		return true
 	}
 	return false
@@ -104,6 +104,9 @@ type Outcome struct {
 	Relayed bool
 	// Due asks to come back to complaints later (FlushFollowUps).
 	Due []Due
+	// Forget asks to delete the conversation and what the citizen's
+	// channel keeps of it: the citizen had their data erased.
+	Forget bool
 }
 
 // Step runs one citizen input through the conversation. It never fails: a
@@ -141,9 +144,11 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 			s.confirm()
 		case StateEdit:
 			s.edit()
+		case StateErase:
+			s.erase()
 		}
 	}
-	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took, Due: s.due}
+	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took, Due: s.due, Forget: s.forget}
 }
 
 type step struct {
@@ -168,6 +173,10 @@ type step struct {
 	commentFor  string
 	// urgent is set when this message had an emergency word.
 	urgent bool
+	// forget asks to erase the conversation (hapus).
+	forget bool
+	// confidential files the complaint as rahasia.
+	confidential bool
 }
 
 // say sends a message to the citizen.
@@ -199,6 +208,10 @@ func (s *step) global() bool {
 		s.ask(s.t.Help)
 	case s.word("status"):
 		s.ask(s.status())
+	case s.word("privasi"):
+		s.ask(s.t.Privacy)
+	case s.word("hapus") && s.conv.State != StateErase:
+		s.askErase()
 	case s.in.Kind == InputCommand && (s.in.Command == "start" || s.in.Command == "aduan" || s.in.Command == "menu"):
 		if s.conv.State != StateIdle {
 			s.ask(s.t.DraftInProgress)
@@ -311,7 +324,8 @@ func (s *step) ask(note string) {
 			loc = d.Location.Describe()
 		}
 		s.offer(prefix+fill(s.t.Summary, "kategori", cat.Label, "pesan", d.Description, "lokasi", loc, "jumlah", strconv.Itoa(len(d.Photos))),
-			[]Choice{{ID: choiceSend, Label: s.t.ConfirmSend}, {ID: choiceEdit, Label: s.t.ConfirmEdit}, {ID: choiceCancel, Label: s.t.ConfirmCancel}})
+			[]Choice{{ID: choiceSend, Label: s.t.ConfirmSend}, {ID: choiceEdit, Label: s.t.ConfirmEdit}, {ID: choiceCancel, Label: s.t.ConfirmCancel},
+				{ID: choiceConfidential, Label: s.t.ConfirmConfidential}})
 	case StateEdit:
 		s.offer(prefix+s.t.AskEdit, []Choice{
 			{ID: choiceEditCat, Label: s.t.EditCategory}, {ID: choiceEditDesc, Label: s.t.EditDescription},
@@ -670,6 +684,9 @@ func (s *step) confirm() {
 	switch id {
 	case choiceSend:
 		s.submit()
+	case choiceConfidential:
+		s.confidential = true
+		s.submit()
 	case choiceEdit:
 		s.conv.State = StateEdit
 		s.ask("")
@@ -742,18 +759,19 @@ func (s *step) submit() {
 	d := s.conv.Draft
 	cat, _ := s.cfg.Category(d.Category)
 	cp := Complaint{
-		Ticket:      s.env.NextTicket,
-		Citizen:     s.conv.Chat,
-		CitizenName: s.conv.Name,
-		Category:    cat.ID,
-		Office:      cat.Office,
-		Description: d.Description,
-		Location:    *d.Location,
-		Photos:      d.Photos,
-		Status:      StatusNew,
-		Created:     s.env.Now,
-		Updated:     s.env.Now,
-		Urgent:      d.Urgent || s.urgent,
+		Ticket:       s.env.NextTicket,
+		Citizen:      s.conv.Chat,
+		CitizenName:  s.conv.Name,
+		Category:     cat.ID,
+		Office:       cat.Office,
+		Description:  d.Description,
+		Location:     *d.Location,
+		Photos:       d.Photos,
+		Status:       StatusNew,
+		Created:      s.env.Now,
+		Updated:      s.env.Now,
+		Urgent:       d.Urgent || s.urgent,
+		Confidential: s.confidential,
 	}
 	s.took = true
 	s.saved = append(s.saved, cp)

@@ -62,6 +62,9 @@ type Config struct {
 	Deadlines Deadlines
 	// Emergency are the words that get the emergency numbers at once.
 	Emergency Emergency
+	// Retention is how long after it closed a complaint keeps its
+	// citizen's personal data; zero keeps it.
+	Retention time.Duration
 	// Channels are the capabilities of each channel by name; a channel not
 	// named has DefaultCaps.
 	Channels map[string]Caps

@@ -59,6 +59,16 @@ type Texts struct {
 	StatusWaiting       string
 	RateAsk             string
 	Emergency           string
+	Privacy             string
+	ConfirmConfidential string
+	ConfidentialName    string
+	EraseAsk            string
+	EraseYes            string
+	EraseNo             string
+	EraseKept           string
+	EraseNothing        string
+	Erased              string
+	ErasedText          string
 	UrgentMark          string
 	NotFixedButton      string
 	RateThanks          string
@@ -128,7 +138,7 @@ type Texts struct {
 func DefaultTexts() Texts {
 	return Texts{
 		Greeting: "Selamat datang di layanan aduan masyarakat. 🙏\n" +
-			"Data yang Anda kirim (nama, isi aduan, lokasi, foto) hanya dipakai untuk menindaklanjuti aduan dan diteruskan ke dinas yang berwenang. Nomor telepon Anda tidak ditampilkan kepada petugas.",
+			"Data yang Anda kirim (nama, isi aduan, lokasi, foto) hanya dipakai untuk menindaklanjuti aduan dan diteruskan ke dinas yang berwenang. Nomor telepon Anda tidak ditampilkan kepada petugas. Ketik {/privasi} untuk penjelasan.",
 		Menu:                "Silakan pilih:",
 		MenuComplaint:       "📝 Buat aduan",
 		MenuStatus:          "📋 Aduan saya",
@@ -175,6 +185,16 @@ func DefaultTexts() Texts {
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
 		StatusWaiting:       "sudah {waktu} sejak masuk",
+		Privacy:             "Data yang kami simpan: nama tampilan Anda, isi aduan, lokasi dan foto yang Anda kirim, serta percakapan ini. Data itu dipakai hanya untuk menindaklanjuti aduan oleh dinas yang berwenang (UU 27/2022 tentang Pelindungan Data Pribadi). Nomor telepon Anda tidak ditampilkan kepada petugas. Pilih \"Kirim rahasia\" saat mengirim aduan agar nama Anda hanya terlihat oleh koordinator. Ketik {/hapus} untuk menghapus data pribadi Anda; aduan tetap tercatat untuk statistik tanpa data pribadi.",
+		ConfirmConfidential: "🔒 Kirim rahasia",
+		ConfidentialName:    "(dirahasiakan)",
+		EraseAsk:            "Hapus data pribadi Anda? Nama, isi aduan, lokasi, foto dan percakapan ini dihapus; aduan tetap tercatat tanpa data pribadi untuk statistik, dan jawaban dinas tidak dapat sampai lagi kepada Anda.",
+		EraseYes:            "🗑️ Ya, hapus",
+		EraseNo:             "Tidak",
+		EraseKept:           "Data Anda tidak dihapus.",
+		EraseNothing:        "Tidak ada data pribadi Anda yang tersimpan.",
+		Erased:              "Data pribadi Anda sudah dihapus. Terima kasih telah menggunakan layanan ini.",
+		ErasedText:          "(dihapus atas permintaan warga)",
 		Emergency:           "🚨 Bila ini keadaan darurat, jangan menunggu jawaban di sini. Segera hubungi:\n{nomor}",
 		UrgentMark:          "🚨 MENDESAK (warga menyebut keadaan darurat)\n",
 		RateAsk:             "Bagaimana penanganannya? Beri nilai 1 (buruk) sampai 5 (sangat baik). Bila masalahnya belum selesai, pilih \"Belum beres\".",
@@ -263,7 +283,9 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
-		"emergency": &t.Emergency, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
+		"emergency": &t.Emergency, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
+		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
+		"erase_kept": &t.EraseKept, "erase_nothing": &t.EraseNothing, "erased": &t.Erased, "erased_text": &t.ErasedText, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
 		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
 		"reopened": &t.Reopened, "admin_rated": &t.AdminRated, "admin_rating_comment": &t.AdminRatingComment, "admin_reopened": &t.AdminReopened, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,

@@ -262,6 +262,10 @@ type Complaint struct {
 	Alerted int `json:"alerted,omitempty"`
 	// Urgent marks a complaint whose citizen used an emergency word.
 	Urgent bool `json:"urgent,omitempty"`
+	// Confidential: the citizen's name is shown to the coordinators only.
+	Confidential bool `json:"confidential,omitempty"`
+	// Erased: the citizen's personal data was erased (hapus, retention).
+	Erased bool `json:"erased,omitempty"`
 	// ResolvedAt is when it was last resolved; ReopenedAt when the citizen
 	// last reopened it (its deadlines count from then).
 	ResolvedAt time.Time `json:"resolved_at,omitempty"`

@@ -157,6 +157,11 @@ func (t *Tx) Conversation(chat flows.Chat) (flows.Conversation, error) {
 	return c, nil
 }
 
+// DeleteConversation forgets a citizen's conversation.
+func (t *Tx) DeleteConversation(chat flows.Chat) error {
+	return t.tx.Bucket(bucketConversations).Delete([]byte(chat.String()))
+}
+
 // PutConversation stores a conversation.
 func (t *Tx) PutConversation(c flows.Conversation) error {
 	return t.put(bucketConversations, c.Chat.String(), c)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"aduan/flows"
 )
 
@@ -86,6 +88,17 @@ func (t *Tx) ChatLogTail(chat flows.Chat, n int) uint64 {
 		return 0
 	}
 	return last - uint64(n)
+}
+
+// DeleteChat forgets a chat's transcript and the media it was shown.
+func (t *Tx) DeleteChat(chat flows.Chat) error {
+	for _, b := range [][]byte{bucketChatLog, bucketChatMedia} {
+		err := t.tx.Bucket(b).DeleteBucket([]byte(chat.String()))
+		if err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return fmt.Errorf("delete chat %s: %w", chat, err)
+		}
+	}
+	return nil
 }
 
 // MediaGranted reports whether a chat was shown a media file.

@@ -138,8 +138,8 @@ func checkCSRF(rw http.ResponseWriter, r *http.Request, op operator) bool {
 
 // row is one complaint in the console's list.
 type row struct {
-	Ticket, Status, Office, Category, Age, Channel, Citizen string
-	Waiting                                                 bool
+	Ticket, Status, Office, Category, Age, Channel string
+	Waiting                                        bool
 }
 
 type listPage struct {
@@ -222,13 +222,14 @@ func (w *Web) listed(op operator, c *flows.Complaint, status, office, needle str
 		return true
 	}
 	cat, _ := w.flows.Category(c.Category)
-	for _, s := range []string{c.Ticket, c.Description, c.CitizenName, c.Location.Text, cat.Label, w.flows.OfficeName(c.Office)} {
+	name := flows.Reporter(w.flows, c, len(op.Offices) == 0)
+	for _, s := range []string{c.Ticket, c.Description, name, c.Location.Text, cat.Label, w.flows.OfficeName(c.Office)} {
 		if strings.Contains(strings.ToLower(s), needle) {
 			return true
 		}
 	}
 	for _, e := range c.Thread {
-		if strings.Contains(strings.ToLower(e.Text), needle) {
+		if strings.Contains(strings.ToLower(e.Text), needle) || strings.Contains(strings.ToLower(flows.EntryAuthor(w.flows, c, e, len(op.Offices) == 0)), needle) {
 			return true
 		}
 	}
@@ -237,12 +238,8 @@ func (w *Web) listed(op operator, c *flows.Complaint, status, office, needle str
 
 func (w *Web) rowOf(c *flows.Complaint, now time.Time) row {
 	cat, _ := w.flows.Category(c.Category)
-	name := c.CitizenName
-	if name == "" {
-		name = "-"
-	}
 	return row{Ticket: c.Ticket, Status: string(c.Status), Office: w.flows.OfficeName(c.Office), Category: cat.Label,
-		Age: age(now.Sub(c.Created)), Channel: c.Citizen.Channel, Citizen: name, Waiting: waiting(c)}
+		Age: age(now.Sub(c.Created)), Channel: c.Citizen.Channel, Waiting: waiting(c)}
 }
 
 // waiting reports whether an open complaint waits for its office: nobody
@@ -293,6 +290,7 @@ type detailPage struct {
 	Offices  []flows.Office
 	Result   string
 	Waiting  bool
+	Reporter string
 	// Key gives a fresh token for each form, so a form sent twice acts
 	// once.
 	Key func() string
@@ -306,9 +304,10 @@ func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
 	cat, _ := w.flows.Category(c.Category)
 	p := detailPage{Op: op, C: c, Category: cat.Label, Office: w.flows.OfficeName(c.Office), Created: w.when(c.Created),
 		MapsURL: c.Location.MapsURL(), Location: c.Location.Describe(), Offices: w.flows.Offices,
-		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), Key: func() string { return newToken()[:24] }}
+		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), Reporter: flows.Reporter(w.flows, c, len(op.Offices) == 0), Key: func() string { return newToken()[:24] }}
 	for _, e := range c.Thread {
-		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: e.Author, Text: e.Text, Photos: e.Photos, Files: e.Files})
+		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: flows.EntryAuthor(w.flows, c, e, len(op.Offices) == 0),
+			Text: e.Text, Photos: e.Photos, Files: e.Files})
 	}
 	render(rw, t.detail, http.StatusOK, p, w)
 }

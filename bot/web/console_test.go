@@ -440,3 +440,55 @@ func TestVerdictOnTheWeb(t *testing.T) {
 		return nil
 	})
 }
+
+// hapus erases the citizen's data and the web transcript; rahasia hides
+// the name from office-limited console users.
+func TestPrivacyOnTheWeb(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	citizen := f.browser()
+	citizen.open()
+	for _, step := range []struct {
+		msg  map[string]any
+		then string
+	}{
+		{map[string]any{"choice": "menu:aduan"}, "kategori"}, {map[string]any{"choice": "cat:jalan"}, "uraian"},
+		{map[string]any{"text": "Jalan berlubang di depan rumah saya."}, "lokasi"}, {map[string]any{"text": "Jl. Mawar 3"}, "foto"},
+		{map[string]any{"text": "lewati"}, "Kirim aduan ini?"}, {map[string]any{"choice": "ok:rahasia"}, "tercatat"},
+	} {
+		citizen.mustPost(step.msg)
+		citizen.waitFor(step.then)
+	}
+	var ticket string
+	f.store.View(func(tx *store.Tx) error {
+		return tx.EachComplaint(true, func(c *flows.Complaint) bool {
+			ticket = c.Ticket
+			if !c.Confidential {
+				t.Errorf("not filed as confidential")
+			}
+			return false
+		})
+	})
+	sari := f.browser()
+	sari.login("sari", "sandi-sari-123")
+	if _, page := sari.get("/konsol/aduan/" + ticket); !strings.Contains(page, "(dirahasiakan)") {
+		t.Errorf("an office user sees the confidential citizen")
+	}
+
+	citizen.mustPost(map[string]any{"text": "hapus"})
+	ask := citizen.waitFor("Hapus data pribadi Anda?")
+	citizen.mustPost(map[string]any{"choice": ask.Choices[0].ID, "label": ask.Choices[0].Label})
+	// The transcript is gone with the data; only the confirmation remains.
+	if !waitUntil(5*time.Second, func() bool {
+		es := citizen.transcript()
+		return len(es) == 1 && strings.Contains(es[0].Text, "sudah dihapus")
+	}) {
+		t.Fatalf("after hapus the transcript holds: %s", texts(citizen.transcript()))
+	}
+	f.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(ticket)
+		if !c.Erased || strings.Contains(c.Description, "rumah saya") || c.Location.Text != "" {
+			t.Errorf("complaint after hapus: %+v", c)
+		}
+		return nil
+	})
+}

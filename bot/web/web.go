@@ -233,6 +233,12 @@ func (w *Web) record(tx *store.Tx, chat flows.Chat, m flows.Message) (uint64, er
 	return tx.AppendChat(chat, data, media...)
 }
 
+var _ bot.Forgetter = (*Web)(nil)
+
+// Forget deletes a citizen's transcript and what it showed, when they had
+// their personal data erased.
+func (w *Web) Forget(tx *store.Tx, chat flows.Chat) error { return tx.DeleteChat(chat) }
+
 // Notify tells a citizen's open pages, after commit, that their
 // transcript grew.
 func (w *Web) Notify(chat flows.Chat) { w.hub.notify(chat.ID) }

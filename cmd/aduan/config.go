@@ -92,6 +92,9 @@ type fileConfig struct {
 		Words   []string `mapstructure:"words"`
 		Numbers []string `mapstructure:"numbers"`
 	} `mapstructure:"emergency"`
+	Privacy struct {
+		Retention time.Duration `mapstructure:"retention"`
+	} `mapstructure:"privacy"`
 	Texts map[string]string `mapstructure:"texts"`
 }
 
@@ -135,6 +138,7 @@ var defaults = map[string]any{
 	"deadlines.reopen_within":   "168h",
 	"emergency.words":           nil, // lists: an env list "a,b" must reach the decoder as text
 	"emergency.numbers":         nil,
+	"privacy.retention":         "17520h",
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -341,6 +345,10 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	if len(f.Emergency.Words) == 0 {
 		f.Emergency.Words = []string{"darurat", "kecelakaan", "kebakaran", "pingsan", "sesak napas"}
 	}
+	if fc.Privacy.Retention < 0 {
+		return nil, fmt.Errorf("privacy.retention: %s must not be negative (0 keeps personal data)", fc.Privacy.Retention)
+	}
+	f.Retention = fc.Privacy.Retention
 	if len(f.Emergency.Numbers) == 0 {
 		f.Emergency.Numbers = []string{"112 (panggilan darurat)", "119 (ambulans)"}
 	}
