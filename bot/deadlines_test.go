@@ -151,3 +151,58 @@ func TestOverdueBacklogBounded(t *testing.T) {
 		t.Errorf("%d escalation messages listing %d complaints; want at most %d listing 500", len(coord), listed, 500/maxDuePerRound+1)
 	}
 }
+
+// Retention erases, on the store, the personal data of complaints closed
+// long enough ago, and nothing else.
+func TestRetentionOnTheStore(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	d.cfg.Retention = 24 * time.Hour
+	old := flows.Complaint{Ticket: "ADU-2026-000001", Citizen: flows.Chat{Channel: "fake", ID: "501"}, CitizenName: "Budi", Category: "jalan",
+		Office: "dpupr", Description: "Jalan rusak di depan rumah saya", Location: flows.Location{Text: "Jl. Mawar 3", Lat: -7.7, Lon: 110.6, HasPoint: true},
+		Photos: []string{"p1"}, Status: flows.StatusResolved, Created: clock.now.Add(-72 * time.Hour), Updated: clock.now.Add(-48 * time.Hour),
+		Thread: []flows.Entry{{Kind: flows.EntryCitizen, Author: "Budi", Text: "nomor saya 0812"}, {Kind: flows.EntryReply, Author: "Sari", Text: "Sudah ditambal."}},
+		Rating: 5, RatingComment: "terima kasih, Budi"}
+	open := old
+	open.Ticket, open.Status = "ADU-2026-000002", flows.StatusInProgress
+	err := d.store.Update(func(tx *store.Tx) error {
+		if err := tx.PutComplaint(old); err != nil {
+			return err
+		}
+		return tx.PutComplaint(open)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.retain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.store.View(func(tx *store.Tx) error {
+		c, _ := tx.Complaint(old.Ticket)
+		checks := []struct {
+			what string
+			ok   bool
+		}{
+			{"marked erased", c.Erased},
+			{"name", c.CitizenName == ""},
+			{"chat", c.Citizen.ID == flows.ErasedChat},
+			{"description", c.Description == d.cfg.Texts.ErasedText},
+			{"location", c.Location.IsZero()},
+			{"photos", len(c.Photos) == 0},
+			{"citizen's thread entry", c.Thread[0].Text == d.cfg.Texts.ErasedText && c.Thread[0].Author == ""},
+			{"rating comment", c.RatingComment == ""},
+			{"office's reply kept", c.Thread[1].Text == "Sudah ditambal."},
+			{"rating kept", c.Rating == 5},
+			{"status, office, category, times kept", c.Status == flows.StatusResolved && c.Office == "dpupr" && c.Category == "jalan" && c.Created.Equal(old.Created)},
+		}
+		for _, ch := range checks {
+			if !ch.ok {
+				t.Errorf("%s: %+v", ch.what, c)
+			}
+		}
+		if o, _ := tx.Complaint(open.Ticket); o.Erased || o.CitizenName != "Budi" {
+			t.Errorf("an open complaint was erased: %+v", o)
+		}
+		return nil
+	})
+}
