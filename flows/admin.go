@@ -260,7 +260,15 @@ func (a *admin) relay() {
 	if a.cfg.ShowAdminName && a.in.UserName != "" {
 		shown += "\n— " + a.in.UserName
 	}
-	a.toCitizen(fill(a.t.CitizenReply, "dinas", a.officeName(), "tiket", a.cp.Ticket, "pesan", shown), a.in.Photos)
+	reply := fill(a.t.CitizenReply, "dinas", a.officeName(), "tiket", a.cp.Ticket, "pesan", shown)
+	if cat, _ := a.cfg.Category(a.cp.Category); cat.Kind == KindConsultation {
+		staff := cat.Staff
+		if staff == "" {
+			staff = a.officeName()
+		}
+		reply = fill(a.t.ConsultReply, "petugas", staff, "tiket", a.cp.Ticket, "pesan", shown)
+	}
+	a.toCitizen(reply, a.in.Photos)
 	a.out[len(a.out)-1].Files = a.in.Files
 }
 
@@ -408,7 +416,11 @@ func postComplaint(cfg *Config, c *Complaint, from string) []Message {
 	// An office with groups of its own sees a confidential citizen's name
 	// hidden; the coordinators (who get what has no group) see it.
 	o, _ := cfg.Office(c.Office)
-	text := fill(cfg.Texts.AdminPost, postVars(cfg, c, len(o.Chats) == 0 || c.Office == cfg.Coordinator)...)
+	post := cfg.Texts.AdminPost
+	if cfg.consultation(c.Category) {
+		post = cfg.Texts.AdminConsultPost
+	}
+	text := fill(post, postVars(cfg, c, len(o.Chats) == 0 || c.Office == cfg.Coordinator)...)
 	if c.Urgent {
 		text = cfg.Texts.UrgentMark + text
 	}

@@ -467,8 +467,10 @@ func (s *step) addToThread() bool {
 	cp.Updated = s.env.Now
 	cp.Pending++
 	cp.Urgent = cp.Urgent || s.urgent
-	// An emergency is passed on at once, not held for the follow-up pace.
-	if next := cp.FollowUpAt.Add(s.cfg.FollowUpInterval); !s.urgent && (cp.Pending > 1 || s.env.Now.Before(next)) {
+	consult := s.cfg.consultation(cp.Category)
+	// An emergency, or a consultation's next words, are passed on at once,
+	// not held for the follow-up pace.
+	if next := cp.FollowUpAt.Add(s.cfg.FollowUpInterval); !s.urgent && !consult && (cp.Pending > 1 || s.env.Now.Before(next)) {
 		// A follow-up was posted a moment ago: this one waits to go out
 		// with any that follow, in one post.
 		s.due = append(s.due, Due{Ticket: cp.Ticket, At: next})
@@ -482,7 +484,9 @@ func (s *step) addToThread() bool {
 		s.out = append(s.out, posts...)
 	}
 	s.saved = append(s.saved, cp)
-	s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
+	if !consult { // a consultation is a conversation: no receipt for each message
+		s.text(fill(s.t.ThreadAdded, "tiket", cp.Ticket, "dinas", officeName))
+	}
 	// The menu is no longer the last question: a "2" now is more words
 	// for the admins, not the menu's second choice.
 	s.conv.Offered = nil
@@ -576,6 +580,10 @@ func (s *step) category() {
 		return
 	}
 	s.conv.Draft.Category = strings.TrimPrefix(id, categoryPrefix)
+	if s.cfg.consultation(s.conv.Draft.Category) {
+		// A question needs no place and no photo.
+		s.conv.Draft.Location, s.conv.Draft.PhotosDone = &Location{}, true
+	}
 	s.next(StateDescription)
 }
 
@@ -594,7 +602,7 @@ func (s *step) description() {
 		s.ask(fill(s.t.DescriptionLong, "jumlah", strconv.Itoa(n), "maks", strconv.Itoa(s.cfg.DescriptionMax)))
 	default:
 		s.conv.Draft.Description = text
-		s.next(StateLocation)
+		s.next(s.missing())
 	}
 }
 
@@ -779,7 +787,11 @@ func (s *step) submit() {
 	s.conv.Draft = Draft{}
 	s.conv.State = StateIdle
 	s.conv.Offered = nil
-	s.say(Message{Text: fill(s.t.Submitted, "tiket", cp.Ticket, "dinas", s.cfg.OfficeName(cp.Office)), Ticket: cp.Ticket, Keyboard: KeyboardClear})
+	submitted := s.t.Submitted
+	if cat.Kind == KindConsultation {
+		submitted = s.t.ConsultSubmitted
+	}
+	s.say(Message{Text: fill(submitted, "tiket", cp.Ticket, "dinas", s.cfg.OfficeName(cp.Office)), Ticket: cp.Ticket, Keyboard: KeyboardClear})
 	s.out = append(s.out, postComplaint(s.cfg, &cp, "")...)
 }
 

@@ -29,6 +29,26 @@ type Category struct {
 	// deadlines for this category.
 	FirstResponse time.Duration
 	RemindBefore  time.Duration
+	// Kind is KindComplaint or KindConsultation.
+	Kind string
+	// Staff is how a consultation's answers are signed for the citizen
+	// ("Dokter jaga"); the office's name when empty.
+	Staff string
+}
+
+// The kinds of category.
+const (
+	// KindComplaint: category, description, location, photos.
+	KindComplaint = ""
+	// KindConsultation (Matur Dokter): a question, then a conversation
+	// with the office's staff in its thread until /selesai.
+	KindConsultation = "konsultasi"
+)
+
+// consultation reports whether a category is a consultation.
+func (c *Config) consultation(category string) bool {
+	k, _ := c.Category(category)
+	return k.Kind == KindConsultation
 }
 
 // Config is what the rules need to know about one regency's desk.
@@ -117,6 +137,9 @@ func (c *Config) Validate() error {
 		}
 		if !seen[k.Office] {
 			return fmt.Errorf("categories[%d].office: %q is not an office id", i, k.Office)
+		}
+		if k.Kind != KindComplaint && k.Kind != KindConsultation {
+			return fmt.Errorf("categories[%d].kind: %q must be empty (a complaint) or %q", i, k.Kind, KindConsultation)
 		}
 	}
 	if c.DescriptionMin < 1 || c.DescriptionMax < c.DescriptionMin || c.DescriptionMax > 3000 {

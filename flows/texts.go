@@ -59,6 +59,9 @@ type Texts struct {
 	StatusWaiting       string
 	RateAsk             string
 	Emergency           string
+	ConsultSubmitted    string
+	ConsultReply        string
+	AdminConsultPost    string
 	Privacy             string
 	ConfirmConfidential string
 	ConfidentialName    string
@@ -185,6 +188,9 @@ func DefaultTexts() Texts {
 		StatusHeader:        "Aduan Anda:",
 		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
 		StatusWaiting:       "sudah {waktu} sejak masuk",
+		ConsultSubmitted:    "Terima kasih. Pertanyaan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Petugas akan menjawab di percakapan ini; Anda dapat terus menulis di sini.",
+		ConsultReply:        "{petugas} ({tiket}):\n{pesan}",
+		AdminConsultPost:    "🩺 KONSULTASI {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPenanya: {pelapor}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini (atau pesan lanjutan warga) untuk menjawab. /selesai untuk mengakhiri.",
 		Privacy:             "Data yang kami simpan: nama tampilan Anda, isi aduan, lokasi dan foto yang Anda kirim, serta percakapan ini. Data itu dipakai hanya untuk menindaklanjuti aduan oleh dinas yang berwenang (UU 27/2022 tentang Pelindungan Data Pribadi). Nomor telepon Anda tidak ditampilkan kepada petugas. Pilih \"Kirim rahasia\" saat mengirim aduan agar nama Anda hanya terlihat oleh koordinator. Ketik {/hapus} untuk menghapus data pribadi Anda; aduan tetap tercatat untuk statistik tanpa data pribadi.",
 		ConfirmConfidential: "🔒 Kirim rahasia",
 		ConfidentialName:    "(dirahasiakan)",
@@ -283,7 +289,7 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
-		"emergency": &t.Emergency, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
+		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted, "consult_reply": &t.ConsultReply, "admin_consult_post": &t.AdminConsultPost, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
 		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
 		"erase_kept": &t.EraseKept, "erase_nothing": &t.EraseNothing, "erased": &t.Erased, "erased_text": &t.ErasedText, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
 		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
@@ -336,7 +342,7 @@ func TextKeys() []string {
 // the admin's words is no answer.
 var required = map[string][]string{
 	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"}, "admin_rated": {"tiket", "nilai"}, "admin_rating_comment": {"tiket", "pesan"},
-	"admin_reopened": {"tiket"}, "reopened": {"tiket"}, "emergency": {"nomor"},
+	"admin_reopened": {"tiket"}, "reopened": {"tiket"}, "emergency": {"nomor"}, "consult_submitted": {"tiket"}, "consult_reply": {"tiket", "pesan"}, "admin_consult_post": {"tiket", "pesan"},
 	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},

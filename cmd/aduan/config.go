@@ -79,6 +79,8 @@ type fileConfig struct {
 		LocationRequired bool          `mapstructure:"location_required"`
 		FirstResponse    time.Duration `mapstructure:"first_response"`
 		RemindBefore     time.Duration `mapstructure:"remind_before"`
+		Kind             string        `mapstructure:"kind"`
+		Staff            string        `mapstructure:"staff"`
 	} `mapstructure:"categories"`
 	Deadlines struct {
 		FirstResponse  time.Duration `mapstructure:"first_response"`
@@ -334,7 +336,8 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	}
 	for _, k := range fc.Categories {
 		f.Categories = append(f.Categories, flows.Category{ID: k.ID, Label: k.Label, Office: k.Office,
-			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired, FirstResponse: k.FirstResponse, RemindBefore: k.RemindBefore})
+			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired, FirstResponse: k.FirstResponse, RemindBefore: k.RemindBefore,
+			Kind: strings.TrimSpace(k.Kind), Staff: k.Staff})
 	}
 	dl, err := fc.deadlines(loc)
 	if err != nil {

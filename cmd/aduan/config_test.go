@@ -143,6 +143,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad holiday", nil, map[string]string{"ADUAN_DEADLINES_HOLIDAYS": "25-12-2026"}, `deadlines.holidays: "25-12-2026"`},
 		{"bad whatsapp group", nil, map[string]string{"ADUAN_WHATSAPP_ADMIN_GROUP": "6281234@s.whatsapp.net"}, "whatsapp.admin_group"},
 		{"whatsapp too fast", nil, map[string]string{"ADUAN_WHATSAPP_PER_MINUTE": "600"}, "whatsapp.per_minute"},
+		{"unknown category kind", replace("kind: konsultasi", "kind: tanya"), nil, `categories[6].kind: "tanya"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,6 +257,9 @@ func TestDeadlinesConfig(t *testing.T) {
 	}
 	if k, _ := cfg.Flows.Category("rsud"); k.FirstResponse != time.Hour {
 		t.Errorf("category's own first response: %s", k.FirstResponse)
+	}
+	if k, _ := cfg.Flows.Category("tanya_dokter"); k.Kind != "konsultasi" || k.Staff != "Dokter jaga" {
+		t.Errorf("consultation from the file: %+v", k)
 	}
 	if e := cfg.Flows.Emergency; !e.IsEmergency("Ada KEBAKARAN di pasar") || len(e.Numbers) != 3 {
 		t.Errorf("emergency from the file: %+v", e)
