@@ -206,3 +206,37 @@ func TestRetentionOnTheStore(t *testing.T) {
 		return nil
 	})
 }
+
+// A second complaint at the same place in the same category: the desk
+// finds the first in the store's index and the citizen is told.
+func TestNearbyFromTheStore(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	d.cfg.DuplicateRadius = 100
+	file := func(chat string, lat float64) {
+		steps := []flows.Input{
+			{Kind: flows.InputChoice, Choice: "menu:aduan"}, {Kind: flows.InputChoice, Choice: "cat:jalan"},
+			{Kind: flows.InputText, Text: "Jalan berlubang besar di depan pasar"},
+			{Kind: flows.InputLocation, Location: flows.Location{Lat: lat, Lon: 110.6063, HasPoint: true}},
+			{Kind: flows.InputText, Text: "lewati"},
+		}
+		for i, in := range steps {
+			if err := d.Handle(context.Background(), Inbound{Key: "fake:" + chat + ":" + string(rune('a'+i)), Chat: flows.Chat{Channel: "fake", ID: chat}, Private: true, Input: in}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.Handle(context.Background(), Inbound{Key: "fake:" + chat + ":z", Chat: flows.Chat{Channel: "fake", ID: chat}, Private: true, Input: flows.Input{Kind: flows.InputChoice, Choice: "ok:kirim"}})
+	}
+	file("601", -7.7056)
+	file("602", -7.7057) // about 11 m away
+	file("603", -7.7156) // about 1.1 km away
+	said := func(chat string) string {
+		return strings.Join(outbox(t, d, flows.Chat{Channel: "fake", ID: chat}), "\n")
+	}
+	if !strings.Contains(said("602"), "Masalah serupa di dekat lokasi ini sedang ditangani (ADU-2026-000001)") {
+		t.Errorf("the near citizen was not told")
+	}
+	if strings.Contains(said("603"), "serupa") || strings.Contains(said("601"), "serupa") {
+		t.Errorf("a far or first citizen was told of a duplicate")
+	}
+}

@@ -438,6 +438,9 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 		return flows.Outcome{}, err
 	}
 	env := flows.Env{Now: now, NextTicket: tx.NextTicket(d.cfg.TicketPrefix, now.Year()), Complaints: complaints}
+	if env.Nearby, err = d.nearby(tx, conv.Draft); err != nil {
+		return flows.Outcome{}, err
+	}
 	out := flows.Step(d.cfg, conv, in.Input, env)
 	if out.TookTicket {
 		if _, err := tx.TakeTicket(d.cfg.TicketPrefix, now.Year()); err != nil {
@@ -448,6 +451,28 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 		return out, d.forget(tx, in.Chat)
 	}
 	return out, tx.PutConversation(out.Conversation)
+}
+
+// maxNearby bounds the similar complaints a citizen and the admins are
+// told of.
+const maxNearby = 3
+
+// nearby finds the open complaints of a draft's category near its map
+// point, from the store's index of open points.
+func (d *Desk) nearby(tx *store.Tx, draft flows.Draft) ([]flows.Complaint, error) {
+	if d.cfg.DuplicateRadius <= 0 || draft.Location == nil || !draft.Location.HasPoint || draft.Category == "" {
+		return nil, nil
+	}
+	var tickets []string
+	for _, p := range tx.OpenPoints(draft.Category) {
+		if d.cfg.Near(*draft.Location, flows.Location{Lat: p.Lat, Lon: p.Lon, HasPoint: true}) {
+			tickets = append(tickets, p.Ticket)
+		}
+		if len(tickets) == maxNearby {
+			break
+		}
+	}
+	return tx.Complaints(tickets)
 }
 
 // forget deletes a citizen's conversation and what their channel keeps
@@ -493,6 +518,12 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 	if t := flows.AdminTicket(d.cfg, ain); t != "" {
 		var err error
 		if cp, err = tx.Complaint(t); err != nil {
+			return flows.Outcome{}, err
+		}
+	}
+	if t := flows.MergeTarget(d.cfg, ain); t != "" {
+		var err error
+		if ain.Target, err = tx.Complaint(t); err != nil {
 			return flows.Outcome{}, err
 		}
 	}

@@ -31,6 +31,9 @@ type AdminInput struct {
 	// ReplyToBot is set when the message replies to one of the bot's own
 	// messages.
 	ReplyToBot bool
+	// Target is the complaint a /gabung merges into, loaded by the desk
+	// (MergeTarget names it).
+	Target *Complaint
 	// console is set for an action from the console (see Console): its
 	// user was checked there and its complaint is ReplyTicket; plain marks
 	// a console reply, never read as a command.
@@ -82,6 +85,33 @@ func (c *Config) TicketIn(text string) string {
 	return ""
 }
 
+// MergeTarget is the complaint a /gabung names to merge into, or "".
+func MergeTarget(cfg *Config, in AdminInput) string {
+	name, args, ok := ParseCommand(in.Text)
+	if !ok || name != "gabung" {
+		return ""
+	}
+	t := cfg.ticketsIn(args)
+	switch {
+	case in.ReplyTicket != "" && len(t) >= 1:
+		return t[0]
+	case in.ReplyTicket == "" && len(t) >= 2:
+		return t[1]
+	}
+	return ""
+}
+
+// ticketsIn finds this desk's ticket numbers in a text, in order.
+func (c *Config) ticketsIn(text string) []string {
+	var out []string
+	for _, t := range ticketPattern.FindAllString(text, -1) {
+		if t = strings.ToUpper(t); strings.HasPrefix(t, c.TicketPrefix+"-") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // stripTicket removes the ticket number, in any case, from a command's
 // arguments.
 func stripTicket(args, ticket string) string {
@@ -90,11 +120,21 @@ func stripTicket(args, ticket string) string {
 }
 
 // adminCommands are the commands that act on a complaint.
-var adminCommands = map[string]bool{"proses": true, "selesai": true, "tolak": true, "teruskan": true, "catatan": true, "info": true}
+var adminCommands = map[string]bool{"proses": true, "selesai": true, "tolak": true, "teruskan": true, "catatan": true, "info": true, "gabung": true}
 
 // AdminTicket says which complaint an admin message is about: a ticket
 // named in a command, or else the post it replies to. "" means none.
 func AdminTicket(cfg *Config, in AdminInput) string {
+	if name, args, ok := ParseCommand(in.Text); ok && name == "gabung" {
+		// "/gabung OLD" in reply to the newer post, or "/gabung NEW OLD".
+		if in.ReplyTicket != "" {
+			return in.ReplyTicket
+		}
+		if t := cfg.ticketsIn(args); len(t) >= 2 {
+			return t[0]
+		}
+		return ""
+	}
 	if name, args, ok := ParseCommand(in.Text); ok && adminCommands[name] {
 		if t := cfg.TicketIn(args); t != "" {
 			return t
@@ -183,6 +223,12 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 		a.ack(fill(a.t.AdminNoteSaved, "tiket", c.Ticket), c.Ticket)
 	case "info":
 		a.info()
+	case "gabung":
+		if in.Target != nil && !in.console && !cfg.mayAct(in.Chat, in.Target) {
+			a.ack(fill(a.t.AdminNotYours, "tiket", in.Target.Ticket, "dinas", cfg.OfficeName(in.Target.Office)), c.Ticket)
+			break
+		}
+		a.merge(in.Target)
 	}
 	return a.outcome()
 }
@@ -197,6 +243,10 @@ type admin struct {
 	noticed bool
 	relayed bool
 	out     []Message
+	// told is the index in out of the message to the complaint's citizen.
+	told int
+	// extra are other complaints changed (the target of /gabung).
+	extra []Complaint
 }
 
 func (a *admin) outcome() Outcome {
@@ -204,6 +254,7 @@ func (a *admin) outcome() Outcome {
 	if a.changed {
 		o.Complaints = []Complaint{*a.cp}
 	}
+	o.Complaints = append(o.Complaints, a.extra...)
 	return o
 }
 
@@ -215,10 +266,18 @@ func (a *admin) ack(text, ticket string) {
 // toCitizen sends to the complaint's citizen; the admin chat hears if it
 // cannot be delivered.
 func (a *admin) toCitizen(text string, photos []string) {
+	a.toCitizenFiles(text, photos, nil)
+}
+
+// toCitizenFiles tells the citizen, and the citizens whose complaints
+// were merged into this one; a.told is the citizen's own message.
+func (a *admin) toCitizenFiles(text string, photos []string, files []File) {
+	a.told = len(a.out)
 	a.out = append(a.out, Message{
-		To: a.cp.Citizen, Text: text, Photos: photos, Ticket: a.cp.Ticket,
+		To: a.cp.Citizen, Text: text, Photos: photos, Files: files, Ticket: a.cp.Ticket,
 		OnFail: &Message{To: a.in.Chat, Text: fill(a.t.DeliveryFailed, "tiket", a.cp.Ticket), Ticket: a.cp.Ticket, ReplyToID: a.in.MessageID},
 	})
+	a.toFollowers(text, photos, files)
 }
 
 func (a *admin) entry(kind EntryKind, text string, photos []string) {
@@ -268,8 +327,7 @@ func (a *admin) relay() {
 		}
 		reply = fill(a.t.ConsultReply, "petugas", staff, "tiket", a.cp.Ticket, "pesan", shown)
 	}
-	a.toCitizen(reply, a.in.Photos)
-	a.out[len(a.out)-1].Files = a.in.Files
+	a.toCitizenFiles(reply, a.in.Photos, a.in.Files)
 }
 
 // AdminCorrection passes an admin's edit of a reply that was relayed to

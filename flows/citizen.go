@@ -86,6 +86,9 @@ type Env struct {
 	NextTicket string
 	// Complaints are the complaints listed in Conversation.Tickets.
 	Complaints []Complaint
+	// Nearby are open complaints of the draft's category near its map
+	// point (see Config.DuplicateRadius), when it has one.
+	Nearby []Complaint
 }
 
 // Outcome is what one input leads to: the new state, the messages to send,
@@ -322,6 +325,9 @@ func (s *step) ask(note string) {
 		loc := "-"
 		if d.Location != nil && !d.Location.IsZero() {
 			loc = d.Location.Describe()
+		}
+		if similar := s.similar(); len(similar) > 0 {
+			prefix += fill(s.t.SimilarOpen, "daftar", strings.Join(similar, ", ")) + "\n\n"
 		}
 		s.offer(prefix+fill(s.t.Summary, "kategori", cat.Label, "pesan", d.Description, "lokasi", loc, "jumlah", strconv.Itoa(len(d.Photos))),
 			[]Choice{{ID: choiceSend, Label: s.t.ConfirmSend}, {ID: choiceEdit, Label: s.t.ConfirmEdit}, {ID: choiceCancel, Label: s.t.ConfirmCancel},
@@ -766,6 +772,7 @@ func (s *step) submit() {
 	}
 	d := s.conv.Draft
 	cat, _ := s.cfg.Category(d.Category)
+	similar := s.similar()
 	cp := Complaint{
 		Ticket:       s.env.NextTicket,
 		Citizen:      s.conv.Chat,
@@ -792,7 +799,13 @@ func (s *step) submit() {
 		submitted = s.t.ConsultSubmitted
 	}
 	s.say(Message{Text: fill(submitted, "tiket", cp.Ticket, "dinas", s.cfg.OfficeName(cp.Office)), Ticket: cp.Ticket, Keyboard: KeyboardClear})
-	s.out = append(s.out, postComplaint(s.cfg, &cp, "")...)
+	posts := postComplaint(s.cfg, &cp, "")
+	if len(similar) > 0 {
+		for i := range posts {
+			posts[i].Text += "\n\n" + fill(s.cfg.Texts.AdminPossibleDuplicate, "daftar", strings.Join(similar, ", "))
+		}
+	}
+	s.out = append(s.out, posts...)
 }
 
 func containsString(list []string, s string) bool {

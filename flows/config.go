@@ -82,6 +82,9 @@ type Config struct {
 	Deadlines Deadlines
 	// Emergency are the words that get the emergency numbers at once.
 	Emergency Emergency
+	// DuplicateRadius is how near (metres) an open complaint of the same
+	// category must be to flag a new one as possibly the same; zero: never.
+	DuplicateRadius float64
 	// Retention is how long after it closed a complaint keeps its
 	// citizen's personal data; zero keeps it.
 	Retention time.Duration

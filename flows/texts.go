@@ -10,87 +10,94 @@ import (
 // Indonesian; config may replace any of them. Words in braces, like
 // {tiket}, are filled in when the text is used.
 type Texts struct {
-	Greeting            string
-	Menu                string
-	MenuComplaint       string
-	MenuStatus          string
-	MenuHelp            string
-	Help                string
-	UnknownCommand      string
-	AskCategory         string
-	AskDescription      string
-	DescriptionShort    string
-	DescriptionLong     string
-	AskLocation         string
-	AskLocationOptional string
-	LocationButton      string
-	LocationShort       string
-	AskPhoto            string
-	AskPhotoOptional    string
-	SkipWord            string
-	DoneWord            string
-	PhotoReceived       string
-	PhotoLimit          string
-	PhotoNeeded         string
-	Summary             string
-	ConfirmSend         string
-	ConfirmEdit         string
-	ConfirmCancel       string
-	AskEdit             string
-	EditCategory        string
-	EditDescription     string
-	EditLocation        string
-	EditPhoto           string
-	Submitted           string
-	Cancelled           string
-	NothingToCancel     string
-	DraftInProgress     string
-	StaleChoice         string
-	NeedText            string
-	NeedChoice          string
-	NeedLocation        string
-	NeedPhoto           string
-	Edited              string
-	TooLarge            string
-	PhotoInvalid        string
-	StatusNone          string
-	StatusHeader        string
-	StatusLine          string
-	StatusWaiting       string
-	RateAsk             string
-	Emergency           string
-	ConsultSubmitted    string
-	ConsultReply        string
-	AdminConsultPost    string
-	Privacy             string
-	ConfirmConfidential string
-	ConfidentialName    string
-	EraseAsk            string
-	EraseYes            string
-	EraseNo             string
-	EraseKept           string
-	EraseNothing        string
-	Erased              string
-	ErasedText          string
-	UrgentMark          string
-	NotFixedButton      string
-	RateThanks          string
-	RateChanged         string
-	RateNotResolved     string
-	CommentThanks       string
-	ReopenTooLate       string
-	Reopened            string
-	AdminRated          string
-	AdminRatingComment  string
-	AdminReopened       string
-	StatusAnswer        string
-	ThreadAdded         string
-	ThreadFull          string
-	LateMessage         string
-	ChooseButtons       string
-	ChooseNumbers       string
-	LocationByButton    string
-	LocationByPin       string
+	Greeting               string
+	Menu                   string
+	MenuComplaint          string
+	MenuStatus             string
+	MenuHelp               string
+	Help                   string
+	UnknownCommand         string
+	AskCategory            string
+	AskDescription         string
+	DescriptionShort       string
+	DescriptionLong        string
+	AskLocation            string
+	AskLocationOptional    string
+	LocationButton         string
+	LocationShort          string
+	AskPhoto               string
+	AskPhotoOptional       string
+	SkipWord               string
+	DoneWord               string
+	PhotoReceived          string
+	PhotoLimit             string
+	PhotoNeeded            string
+	Summary                string
+	ConfirmSend            string
+	ConfirmEdit            string
+	ConfirmCancel          string
+	AskEdit                string
+	EditCategory           string
+	EditDescription        string
+	EditLocation           string
+	EditPhoto              string
+	Submitted              string
+	Cancelled              string
+	NothingToCancel        string
+	DraftInProgress        string
+	StaleChoice            string
+	NeedText               string
+	NeedChoice             string
+	NeedLocation           string
+	NeedPhoto              string
+	Edited                 string
+	TooLarge               string
+	PhotoInvalid           string
+	StatusNone             string
+	StatusHeader           string
+	StatusLine             string
+	StatusWaiting          string
+	RateAsk                string
+	Emergency              string
+	SimilarOpen            string
+	AdminPossibleDuplicate string
+	AdminNeedMerge         string
+	AdminMergeSelf         string
+	AdminMergeClosed       string
+	AdminMerged            string
+	CitizenMerged          string
+	ConsultSubmitted       string
+	ConsultReply           string
+	AdminConsultPost       string
+	Privacy                string
+	ConfirmConfidential    string
+	ConfidentialName       string
+	EraseAsk               string
+	EraseYes               string
+	EraseNo                string
+	EraseKept              string
+	EraseNothing           string
+	Erased                 string
+	ErasedText             string
+	UrgentMark             string
+	NotFixedButton         string
+	RateThanks             string
+	RateChanged            string
+	RateNotResolved        string
+	CommentThanks          string
+	ReopenTooLate          string
+	Reopened               string
+	AdminRated             string
+	AdminRatingComment     string
+	AdminReopened          string
+	StatusAnswer           string
+	ThreadAdded            string
+	ThreadFull             string
+	LateMessage            string
+	ChooseButtons          string
+	ChooseNumbers          string
+	LocationByButton       string
+	LocationByPin          string
 
 	AdminPost           string
 	AdminForwardedPost  string
@@ -142,91 +149,98 @@ func DefaultTexts() Texts {
 	return Texts{
 		Greeting: "Selamat datang di layanan aduan masyarakat. 🙏\n" +
 			"Data yang Anda kirim (nama, isi aduan, lokasi, foto) hanya dipakai untuk menindaklanjuti aduan dan diteruskan ke dinas yang berwenang. Nomor telepon Anda tidak ditampilkan kepada petugas. Ketik {/privasi} untuk penjelasan.",
-		Menu:                "Silakan pilih:",
-		MenuComplaint:       "📝 Buat aduan",
-		MenuStatus:          "📋 Aduan saya",
-		MenuHelp:            "❓ Bantuan",
-		Help:                "Cara membuat aduan: pilih kategori, tulis uraian masalah, kirim lokasi, lalu foto bila ada. Anda akan menerima nomor tiket, dan jawaban dinas dikirim ke percakapan ini.\n\nPerintah:\n{/aduan} – buat aduan baru\n{/status} – lihat aduan Anda\n{/batal} – batalkan aduan yang sedang diisi\n{/bantuan} – bantuan ini",
-		UnknownCommand:      "Perintah itu tidak dikenal.",
-		AskCategory:         "Pilih kategori aduan Anda:",
-		AskDescription:      "Tuliskan uraian masalahnya ({min}–{maks} karakter): apa yang terjadi, sejak kapan, dan dampaknya.",
-		DescriptionShort:    "Uraian terlalu singkat ({jumlah} karakter). Mohon tulis minimal {min} karakter agar petugas dapat memahami masalahnya.",
-		DescriptionLong:     "Uraian terlalu panjang ({jumlah} karakter). Mohon ringkas menjadi paling banyak {maks} karakter.",
-		AskLocation:         "Di mana lokasinya? {cara_lokasi}, atau ketik alamat/patokan (misalnya: Jl. Pemuda depan SD 2, Klaten Tengah).",
-		AskLocationOptional: "Di mana lokasinya? {cara_lokasi}, ketik alamat/patokan, atau ketik \"lewati\".",
-		LocationButton:      "📍 Kirim lokasi",
-		LocationShort:       "Alamat terlalu singkat. Mohon tulis alamat atau patokan yang lebih jelas, atau kirim lokasi.",
-		AskPhoto:            "Kirim foto masalahnya (boleh lebih dari satu).",
-		AskPhotoOptional:    "Kirim foto masalahnya bila ada (boleh lebih dari satu), atau ketik \"lewati\".",
-		SkipWord:            "lewati",
-		DoneWord:            "lanjut",
-		PhotoReceived:       "Foto diterima ({jumlah}). Kirim foto lain, atau ketik \"lanjut\".",
-		PhotoLimit:          "Paling banyak {maks} foto. Ketik \"lanjut\" untuk meneruskan.",
-		PhotoNeeded:         "Kategori ini memerlukan foto. Mohon kirim minimal satu foto.",
-		Summary:             "Periksa aduan Anda:\n\nKategori: {kategori}\nUraian: {pesan}\nLokasi: {lokasi}\nFoto: {jumlah}\n\nKirim aduan ini?",
-		ConfirmSend:         "✅ Kirim",
-		ConfirmEdit:         "✏️ Ubah",
-		ConfirmCancel:       "❌ Batal",
-		AskEdit:             "Bagian mana yang ingin diubah?",
-		EditCategory:        "Kategori",
-		EditDescription:     "Uraian",
-		EditLocation:        "Lokasi",
-		EditPhoto:           "Foto",
-		Submitted:           "Terima kasih. Aduan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Jawaban akan dikirim ke percakapan ini. Simpan nomor tiket untuk menanyakan perkembangannya.",
-		Cancelled:           "Aduan dibatalkan. Ketik {/aduan} untuk membuat aduan baru.",
-		NothingToCancel:     "Tidak ada aduan yang sedang diisi.",
-		DraftInProgress:     "Anda sedang mengisi aduan. Lanjutkan di bawah ini, atau ketik {/batal} untuk membatalkan.",
-		StaleChoice:         "Pilihan itu sudah tidak berlaku.",
-		NeedText:            "Mohon balas dengan teks.",
-		NeedChoice:          "Mohon {cara_pilih}.",
-		NeedLocation:        "Mohon kirim lokasi atau ketik alamatnya.",
-		NeedPhoto:           "Mohon kirim foto.",
-		Edited:              "Pesan yang diubah tidak dapat diproses. Mohon kirim sebagai pesan baru.",
-		TooLarge:            "Berkas terlalu besar atau tidak dapat diambil. Mohon kirim ulang sebagai foto biasa.",
-		PhotoInvalid:        "Foto tidak dapat dibaca (kosong atau rusak). Mohon kirim ulang fotonya.",
-		StatusNone:          "Anda belum memiliki aduan. Ketik {/aduan} untuk membuat aduan.",
-		StatusHeader:        "Aduan Anda:",
-		StatusLine:          "• {tiket} – {kategori} – {status} – {dinas}",
-		StatusWaiting:       "sudah {waktu} sejak masuk",
-		ConsultSubmitted:    "Terima kasih. Pertanyaan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Petugas akan menjawab di percakapan ini; Anda dapat terus menulis di sini.",
-		ConsultReply:        "{petugas} ({tiket}):\n{pesan}",
-		AdminConsultPost:    "🩺 KONSULTASI {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPenanya: {pelapor}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini (atau pesan lanjutan warga) untuk menjawab. /selesai untuk mengakhiri.",
-		Privacy:             "Data yang kami simpan: nama tampilan Anda, isi aduan, lokasi dan foto yang Anda kirim, serta percakapan ini. Data itu dipakai hanya untuk menindaklanjuti aduan oleh dinas yang berwenang (UU 27/2022 tentang Pelindungan Data Pribadi). Nomor telepon Anda tidak ditampilkan kepada petugas. Pilih \"Kirim rahasia\" saat mengirim aduan agar nama Anda hanya terlihat oleh koordinator. Ketik {/hapus} untuk menghapus data pribadi Anda; aduan tetap tercatat untuk statistik tanpa data pribadi.",
-		ConfirmConfidential: "🔒 Kirim rahasia",
-		ConfidentialName:    "(dirahasiakan)",
-		EraseAsk:            "Hapus data pribadi Anda? Nama, isi aduan, lokasi, foto dan percakapan ini dihapus; aduan tetap tercatat tanpa data pribadi untuk statistik, dan jawaban dinas tidak dapat sampai lagi kepada Anda.",
-		EraseYes:            "🗑️ Ya, hapus",
-		EraseNo:             "Tidak",
-		EraseKept:           "Data Anda tidak dihapus.",
-		EraseNothing:        "Tidak ada data pribadi Anda yang tersimpan.",
-		Erased:              "Data pribadi Anda sudah dihapus. Terima kasih telah menggunakan layanan ini.",
-		ErasedText:          "(dihapus atas permintaan warga)",
-		Emergency:           "🚨 Bila ini keadaan darurat, jangan menunggu jawaban di sini. Segera hubungi:\n{nomor}",
-		UrgentMark:          "🚨 MENDESAK (warga menyebut keadaan darurat)\n",
-		RateAsk:             "Bagaimana penanganannya? Beri nilai 1 (buruk) sampai 5 (sangat baik). Bila masalahnya belum selesai, pilih \"Belum beres\".",
-		NotFixedButton:      "🔁 Belum beres",
-		RateThanks:          "Terima kasih atas penilaian Anda ({nilai}/5) untuk {tiket}. Bila ingin, tulis komentar Anda sekarang.",
-		RateChanged:         "Penilaian {tiket} diubah menjadi {nilai}/5.",
-		RateNotResolved:     "Aduan {tiket} belum selesai, jadi belum dapat dinilai.",
-		CommentThanks:       "Terima kasih, komentar Anda untuk {tiket} sudah diteruskan.",
-		ReopenTooLate:       "Aduan {tiket} sudah ditutup. Bila masalahnya muncul lagi, silakan buat aduan baru.",
-		Reopened:            "Aduan {tiket} dibuka kembali dan diteruskan ke {dinas}. Mohon tulis apa yang belum beres.",
-		AdminRated:          "⭐ Warga menilai {tiket}: {nilai}/5 {bintang}",
-		AdminRatingComment:  "💬 Komentar warga atas penanganan {tiket}:\n{pesan}",
-		AdminReopened:       "🔁 Warga menyatakan {tiket} belum beres: status kembali diproses dan batas waktu dihitung ulang. Balas pesan ini untuk menjawab warga.",
-		StatusAnswer:        "Jawaban terakhir: {pesan}",
-		ThreadAdded:         "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
-		ThreadFull:          "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
-		LateMessage:         "Mohon maaf, pesan Anda baru kami terima karena layanan sempat terputus. Bila masih perlu, silakan kirim lagi.",
-		ChooseButtons:       "pilih salah satu tombol, atau balas dengan angkanya",
-		ChooseNumbers:       "balas dengan angka pilihan Anda",
-		LocationByButton:    "Tekan tombol \"📍 Kirim lokasi\"",
-		LocationByPin:       "Bagikan lokasi (📎 → Lokasi)",
+		Menu:                   "Silakan pilih:",
+		MenuComplaint:          "📝 Buat aduan",
+		MenuStatus:             "📋 Aduan saya",
+		MenuHelp:               "❓ Bantuan",
+		Help:                   "Cara membuat aduan: pilih kategori, tulis uraian masalah, kirim lokasi, lalu foto bila ada. Anda akan menerima nomor tiket, dan jawaban dinas dikirim ke percakapan ini.\n\nPerintah:\n{/aduan} – buat aduan baru\n{/status} – lihat aduan Anda\n{/batal} – batalkan aduan yang sedang diisi\n{/bantuan} – bantuan ini",
+		UnknownCommand:         "Perintah itu tidak dikenal.",
+		AskCategory:            "Pilih kategori aduan Anda:",
+		AskDescription:         "Tuliskan uraian masalahnya ({min}–{maks} karakter): apa yang terjadi, sejak kapan, dan dampaknya.",
+		DescriptionShort:       "Uraian terlalu singkat ({jumlah} karakter). Mohon tulis minimal {min} karakter agar petugas dapat memahami masalahnya.",
+		DescriptionLong:        "Uraian terlalu panjang ({jumlah} karakter). Mohon ringkas menjadi paling banyak {maks} karakter.",
+		AskLocation:            "Di mana lokasinya? {cara_lokasi}, atau ketik alamat/patokan (misalnya: Jl. Pemuda depan SD 2, Klaten Tengah).",
+		AskLocationOptional:    "Di mana lokasinya? {cara_lokasi}, ketik alamat/patokan, atau ketik \"lewati\".",
+		LocationButton:         "📍 Kirim lokasi",
+		LocationShort:          "Alamat terlalu singkat. Mohon tulis alamat atau patokan yang lebih jelas, atau kirim lokasi.",
+		AskPhoto:               "Kirim foto masalahnya (boleh lebih dari satu).",
+		AskPhotoOptional:       "Kirim foto masalahnya bila ada (boleh lebih dari satu), atau ketik \"lewati\".",
+		SkipWord:               "lewati",
+		DoneWord:               "lanjut",
+		PhotoReceived:          "Foto diterima ({jumlah}). Kirim foto lain, atau ketik \"lanjut\".",
+		PhotoLimit:             "Paling banyak {maks} foto. Ketik \"lanjut\" untuk meneruskan.",
+		PhotoNeeded:            "Kategori ini memerlukan foto. Mohon kirim minimal satu foto.",
+		Summary:                "Periksa aduan Anda:\n\nKategori: {kategori}\nUraian: {pesan}\nLokasi: {lokasi}\nFoto: {jumlah}\n\nKirim aduan ini?",
+		ConfirmSend:            "✅ Kirim",
+		ConfirmEdit:            "✏️ Ubah",
+		ConfirmCancel:          "❌ Batal",
+		AskEdit:                "Bagian mana yang ingin diubah?",
+		EditCategory:           "Kategori",
+		EditDescription:        "Uraian",
+		EditLocation:           "Lokasi",
+		EditPhoto:              "Foto",
+		Submitted:              "Terima kasih. Aduan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Jawaban akan dikirim ke percakapan ini. Simpan nomor tiket untuk menanyakan perkembangannya.",
+		Cancelled:              "Aduan dibatalkan. Ketik {/aduan} untuk membuat aduan baru.",
+		NothingToCancel:        "Tidak ada aduan yang sedang diisi.",
+		DraftInProgress:        "Anda sedang mengisi aduan. Lanjutkan di bawah ini, atau ketik {/batal} untuk membatalkan.",
+		StaleChoice:            "Pilihan itu sudah tidak berlaku.",
+		NeedText:               "Mohon balas dengan teks.",
+		NeedChoice:             "Mohon {cara_pilih}.",
+		NeedLocation:           "Mohon kirim lokasi atau ketik alamatnya.",
+		NeedPhoto:              "Mohon kirim foto.",
+		Edited:                 "Pesan yang diubah tidak dapat diproses. Mohon kirim sebagai pesan baru.",
+		TooLarge:               "Berkas terlalu besar atau tidak dapat diambil. Mohon kirim ulang sebagai foto biasa.",
+		PhotoInvalid:           "Foto tidak dapat dibaca (kosong atau rusak). Mohon kirim ulang fotonya.",
+		StatusNone:             "Anda belum memiliki aduan. Ketik {/aduan} untuk membuat aduan.",
+		StatusHeader:           "Aduan Anda:",
+		StatusLine:             "• {tiket} – {kategori} – {status} – {dinas}",
+		StatusWaiting:          "sudah {waktu} sejak masuk",
+		SimilarOpen:            "ℹ️ Masalah serupa di dekat lokasi ini sedang ditangani ({daftar}). Anda tetap dapat mengirim aduan ini.",
+		AdminPossibleDuplicate: "🔁 Mungkin sama dengan {daftar} (lokasi berdekatan, kategori sama). Bila benar: balas pesan ini dengan /gabung <tiket>.",
+		AdminNeedMerge:         "Sertakan aduan tujuan: balas pesan aduan dengan /gabung <tiket lama>.",
+		AdminMergeSelf:         "{tiket} tidak dapat digabung dengan dirinya sendiri.",
+		AdminMergeClosed:       "{tiket} sudah berstatus {status}; gabungkan ke aduan yang masih terbuka.",
+		AdminMerged:            "🔗 {tiket} digabung ke {tujuan}. Warga {tiket} akan menerima setiap jawaban untuk {tujuan}.",
+		CitizenMerged:          "Aduan {tiket} digabung dengan {tujuan} yang menangani masalah yang sama di {dinas}. Setiap jawaban untuk {tujuan} juga dikirim kepada Anda.",
+		ConsultSubmitted:       "Terima kasih. Pertanyaan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Petugas akan menjawab di percakapan ini; Anda dapat terus menulis di sini.",
+		ConsultReply:           "{petugas} ({tiket}):\n{pesan}",
+		AdminConsultPost:       "🩺 KONSULTASI {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPenanya: {pelapor}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini (atau pesan lanjutan warga) untuk menjawab. /selesai untuk mengakhiri.",
+		Privacy:                "Data yang kami simpan: nama tampilan Anda, isi aduan, lokasi dan foto yang Anda kirim, serta percakapan ini. Data itu dipakai hanya untuk menindaklanjuti aduan oleh dinas yang berwenang (UU 27/2022 tentang Pelindungan Data Pribadi). Nomor telepon Anda tidak ditampilkan kepada petugas. Pilih \"Kirim rahasia\" saat mengirim aduan agar nama Anda hanya terlihat oleh koordinator. Ketik {/hapus} untuk menghapus data pribadi Anda; aduan tetap tercatat untuk statistik tanpa data pribadi.",
+		ConfirmConfidential:    "🔒 Kirim rahasia",
+		ConfidentialName:       "(dirahasiakan)",
+		EraseAsk:               "Hapus data pribadi Anda? Nama, isi aduan, lokasi, foto dan percakapan ini dihapus; aduan tetap tercatat tanpa data pribadi untuk statistik, dan jawaban dinas tidak dapat sampai lagi kepada Anda.",
+		EraseYes:               "🗑️ Ya, hapus",
+		EraseNo:                "Tidak",
+		EraseKept:              "Data Anda tidak dihapus.",
+		EraseNothing:           "Tidak ada data pribadi Anda yang tersimpan.",
+		Erased:                 "Data pribadi Anda sudah dihapus. Terima kasih telah menggunakan layanan ini.",
+		ErasedText:             "(dihapus atas permintaan warga)",
+		Emergency:              "🚨 Bila ini keadaan darurat, jangan menunggu jawaban di sini. Segera hubungi:\n{nomor}",
+		UrgentMark:             "🚨 MENDESAK (warga menyebut keadaan darurat)\n",
+		RateAsk:                "Bagaimana penanganannya? Beri nilai 1 (buruk) sampai 5 (sangat baik). Bila masalahnya belum selesai, pilih \"Belum beres\".",
+		NotFixedButton:         "🔁 Belum beres",
+		RateThanks:             "Terima kasih atas penilaian Anda ({nilai}/5) untuk {tiket}. Bila ingin, tulis komentar Anda sekarang.",
+		RateChanged:            "Penilaian {tiket} diubah menjadi {nilai}/5.",
+		RateNotResolved:        "Aduan {tiket} belum selesai, jadi belum dapat dinilai.",
+		CommentThanks:          "Terima kasih, komentar Anda untuk {tiket} sudah diteruskan.",
+		ReopenTooLate:          "Aduan {tiket} sudah ditutup. Bila masalahnya muncul lagi, silakan buat aduan baru.",
+		Reopened:               "Aduan {tiket} dibuka kembali dan diteruskan ke {dinas}. Mohon tulis apa yang belum beres.",
+		AdminRated:             "⭐ Warga menilai {tiket}: {nilai}/5 {bintang}",
+		AdminRatingComment:     "💬 Komentar warga atas penanganan {tiket}:\n{pesan}",
+		AdminReopened:          "🔁 Warga menyatakan {tiket} belum beres: status kembali diproses dan batas waktu dihitung ulang. Balas pesan ini untuk menjawab warga.",
+		StatusAnswer:           "Jawaban terakhir: {pesan}",
+		ThreadAdded:            "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
+		ThreadFull:             "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
+		LateMessage:            "Mohon maaf, pesan Anda baru kami terima karena layanan sempat terputus. Bila masih perlu, silakan kirim lagi.",
+		ChooseButtons:          "pilih salah satu tombol, atau balas dengan angkanya",
+		ChooseNumbers:          "balas dengan angka pilihan Anda",
+		LocationByButton:       "Tekan tombol \"📍 Kirim lokasi\"",
+		LocationByPin:          "Bagikan lokasi (📎 → Lokasi)",
 
 		AdminPost:           "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
 		AdminForwardedPost:  "↪️ DITERUSKAN dari {asal}\n{pesan}",
 		AdminCitizenMsg:     "💬 Pesan tambahan dari warga untuk {tiket}:\n{pesan}",
-		AdminHelp:           "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/info – riwayat lengkap",
+		AdminHelp:           "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/gabung <tiket> – gabungkan ke aduan lama tentang masalah yang sama\n/info – riwayat lengkap",
 		AdminNoTicket:       "Balas pesan aduan, atau sertakan nomor tiket (misalnya {tiket}).",
 		AdminUnknownTicket:  "Aduan {tiket} tidak ditemukan.",
 		AdminNotYours:       "Aduan {tiket} ditangani {dinas}, bukan grup ini.",
@@ -289,7 +303,9 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
-		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted, "consult_reply": &t.ConsultReply, "admin_consult_post": &t.AdminConsultPost, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
+		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted,
+		"similar_open": &t.SimilarOpen, "admin_possible_duplicate": &t.AdminPossibleDuplicate, "admin_need_merge": &t.AdminNeedMerge,
+		"admin_merge_self": &t.AdminMergeSelf, "admin_merge_closed": &t.AdminMergeClosed, "admin_merged": &t.AdminMerged, "citizen_merged": &t.CitizenMerged, "consult_reply": &t.ConsultReply, "admin_consult_post": &t.AdminConsultPost, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
 		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
 		"erase_kept": &t.EraseKept, "erase_nothing": &t.EraseNothing, "erased": &t.Erased, "erased_text": &t.ErasedText, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
 		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
@@ -342,7 +358,7 @@ func TextKeys() []string {
 // the admin's words is no answer.
 var required = map[string][]string{
 	"submitted": {"tiket"}, "thread_added": {"tiket"}, "status_line": {"tiket", "status"}, "status_answer": {"pesan"}, "admin_rated": {"tiket", "nilai"}, "admin_rating_comment": {"tiket", "pesan"},
-	"admin_reopened": {"tiket"}, "reopened": {"tiket"}, "emergency": {"nomor"}, "consult_submitted": {"tiket"}, "consult_reply": {"tiket", "pesan"}, "admin_consult_post": {"tiket", "pesan"},
+	"admin_reopened": {"tiket"}, "reopened": {"tiket"}, "emergency": {"nomor"}, "consult_submitted": {"tiket"}, "citizen_merged": {"tiket", "tujuan"}, "admin_possible_duplicate": {"daftar"}, "consult_reply": {"tiket", "pesan"}, "admin_consult_post": {"tiket", "pesan"},
 	"citizen_reply": {"tiket", "pesan"}, "citizen_in_progress": {"tiket"}, "citizen_resolved": {"tiket"},
 	"citizen_rejected": {"tiket", "pesan"}, "citizen_forwarded": {"tiket", "dinas"}, "citizen_correction": {"tiket", "pesan"},
 	"admin_post": {"tiket", "pesan"}, "admin_forwarded_post": {"pesan"}, "admin_citizen_msg": {"tiket", "pesan"},

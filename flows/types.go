@@ -266,6 +266,10 @@ type Complaint struct {
 	Confidential bool `json:"confidential,omitempty"`
 	// Erased: the citizen's personal data was erased (hapus, retention).
 	Erased bool `json:"erased,omitempty"`
+	// MergedInto is the complaint this one was merged into (/gabung);
+	// Followers are the citizens of complaints merged into this one.
+	MergedInto string     `json:"merged_into,omitempty"`
+	Followers  []Follower `json:"followers,omitempty"`
 	// ResolvedAt is when it was last resolved; ReopenedAt when the citizen
 	// last reopened it (its deadlines count from then).
 	ResolvedAt time.Time `json:"resolved_at,omitempty"`

@@ -33,7 +33,7 @@ func verdictChoices(t *Texts, ticket string) []Choice {
 // askVerdict adds the verdict question to the message telling the citizen
 // a complaint is resolved.
 func (a *admin) askVerdict() {
-	m := &a.out[len(a.out)-1]
+	m := &a.out[a.told]
 	m.Text += "\n\n" + a.cfg.texts(a.cp.Citizen.Channel).RateAsk
 	m.Choices = verdictChoices(a.cfg.texts(a.cp.Citizen.Channel), a.cp.Ticket)
 	a.cp.RatingAskedAt = a.now

@@ -30,7 +30,7 @@ var (
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
 	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue,
-		bucketChatLog, bucketChatMedia, bucketSessions}
+		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints}
 )
 
 // ErrLocked means another process holds the database open.
@@ -197,6 +197,9 @@ func (t *Tx) Complaints(tickets []string) ([]flows.Complaint, error) {
 func (t *Tx) PutComplaint(c flows.Complaint) error {
 	if c.Ticket == "" {
 		return errors.New("put complaint: empty ticket")
+	}
+	if err := t.indexPoint(c); err != nil {
+		return err
 	}
 	return t.put(bucketComplaints, c.Ticket, c)
 }

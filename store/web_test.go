@@ -123,3 +123,28 @@ func mustView(t *testing.T, s *Store, fn func(*Tx) error) {
 		t.Fatalf("view: %v", err)
 	}
 }
+
+// The open-points index follows each complaint stored: open with a point
+// is in, closed or without a point is out.
+func TestOpenPoints(t *testing.T) {
+	s := mustOpenTemp(t)
+	pt := flows.Location{Lat: -7.7, Lon: 110.6, HasPoint: true}
+	put := func(c flows.Complaint) {
+		mustUpdate(t, s, func(tx *Tx) error { return tx.PutComplaint(c) })
+	}
+	put(flows.Complaint{Ticket: "ADU-2026-000001", Category: "jalan", Status: flows.StatusNew, Location: pt})
+	put(flows.Complaint{Ticket: "ADU-2026-000002", Category: "jalan", Status: flows.StatusNew, Location: flows.Location{Text: "Jl. Pemuda"}})
+	put(flows.Complaint{Ticket: "ADU-2026-000003", Category: "sekolah", Status: flows.StatusNew, Location: pt})
+	got := func() []OpenPoint {
+		var out []OpenPoint
+		mustView(t, s, func(tx *Tx) error { out = tx.OpenPoints("jalan"); return nil })
+		return out
+	}
+	if ps := got(); len(ps) != 1 || ps[0].Ticket != "ADU-2026-000001" || ps[0].Lat != -7.7 || ps[0].Lon != 110.6 {
+		t.Errorf("open points: %+v", ps)
+	}
+	put(flows.Complaint{Ticket: "ADU-2026-000001", Category: "jalan", Status: flows.StatusResolved, Location: pt})
+	if ps := got(); len(ps) != 0 {
+		t.Errorf("a resolved complaint is still indexed: %+v", ps)
+	}
+}

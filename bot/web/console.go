@@ -159,7 +159,7 @@ func (w *Web) list(rw http.ResponseWriter, r *http.Request, t *templates) {
 	}
 	q := r.URL.Query()
 	p := listPage{Op: op, Status: q.Get("status"), Office: q.Get("dinas"), Q: strings.TrimSpace(q.Get("q")), Order: q.Get("urut"),
-		Statuses: []string{"terbuka", string(flows.StatusNew), string(flows.StatusInProgress), string(flows.StatusResolved), string(flows.StatusRejected)}}
+		Statuses: []string{"terbuka", string(flows.StatusNew), string(flows.StatusInProgress), string(flows.StatusResolved), string(flows.StatusRejected), string(flows.StatusMerged)}}
 	for _, o := range w.flows.Offices {
 		if len(op.Offices) == 0 || slices.Contains(op.Offices, o.ID) {
 			p.Offices = append(p.Offices, o)

@@ -97,7 +97,8 @@ type fileConfig struct {
 	Privacy struct {
 		Retention time.Duration `mapstructure:"retention"`
 	} `mapstructure:"privacy"`
-	Texts map[string]string `mapstructure:"texts"`
+	DuplicateRadius float64           `mapstructure:"duplicate_radius"`
+	Texts           map[string]string `mapstructure:"texts"`
 }
 
 // consoleUser is one entry of web.console_users.
@@ -141,6 +142,7 @@ var defaults = map[string]any{
 	"emergency.words":           nil, // lists: an env list "a,b" must reach the decoder as text
 	"emergency.numbers":         nil,
 	"privacy.retention":         "17520h",
+	"duplicate_radius":          100,
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -352,6 +354,10 @@ func (fc *fileConfig) check() (*appConfig, error) {
 		return nil, fmt.Errorf("privacy.retention: %s must not be negative (0 keeps personal data)", fc.Privacy.Retention)
 	}
 	f.Retention = fc.Privacy.Retention
+	if fc.DuplicateRadius < 0 || fc.DuplicateRadius > 5000 {
+		return nil, fmt.Errorf("duplicate_radius: %g must be between 0 (off) and 5000 metres", fc.DuplicateRadius)
+	}
+	f.DuplicateRadius = fc.DuplicateRadius
 	if len(f.Emergency.Numbers) == 0 {
 		f.Emergency.Numbers = []string{"112 (panggilan darurat)", "119 (ambulans)"}
 	}

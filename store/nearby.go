@@ -1,0 +1,55 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"aduan/flows"
+)
+
+// bucketOpenPoints indexes open complaints with a map point, one
+// sub-bucket per category: ticket → latitude, longitude. It is kept by
+// PutComplaint, so finding the open complaints near a new one reads a
+// category's points, not every complaint.
+var bucketOpenPoints = []byte("openpoints")
+
+// OpenPoint is an open complaint's place.
+type OpenPoint struct {
+	Ticket   string
+	Lat, Lon float64
+}
+
+// indexPoint keeps a complaint's entry in the open-points index.
+func (t *Tx) indexPoint(c flows.Complaint) error {
+	if c.Category == "" {
+		return nil
+	}
+	b, err := t.tx.Bucket(bucketOpenPoints).CreateBucketIfNotExists([]byte(c.Category))
+	if err != nil {
+		return fmt.Errorf("open points %s: %w", c.Category, err)
+	}
+	if !c.Status.Open() || !c.Location.HasPoint {
+		return b.Delete([]byte(c.Ticket))
+	}
+	v := binary.BigEndian.AppendUint64(nil, math.Float64bits(c.Location.Lat))
+	v = binary.BigEndian.AppendUint64(v, math.Float64bits(c.Location.Lon))
+	return b.Put([]byte(c.Ticket), v)
+}
+
+// OpenPoints returns the places of a category's open complaints.
+func (t *Tx) OpenPoints(category string) []OpenPoint {
+	b := t.tx.Bucket(bucketOpenPoints).Bucket([]byte(category))
+	if b == nil {
+		return nil
+	}
+	var out []OpenPoint
+	b.ForEach(func(k, v []byte) error {
+		if len(v) == 16 {
+			out = append(out, OpenPoint{Ticket: string(k), Lat: math.Float64frombits(binary.BigEndian.Uint64(v[:8])),
+				Lon: math.Float64frombits(binary.BigEndian.Uint64(v[8:]))})
+		}
+		return nil
+	})
+	return out
+}
