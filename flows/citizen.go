@@ -595,7 +595,17 @@ func (s *step) category() {
 
 // description expects free text within the configured length.
 func (s *step) description() {
-	if s.in.Kind != InputText {
+	if s.in.Kind == InputPhoto && s.cfg.consultation(s.conv.Draft.Category) {
+		// A consultation welcomes a photo; the question is still needed.
+		d := &s.conv.Draft
+		if len(d.Photos) < s.cfg.MaxPhotos {
+			d.Photos = append(d.Photos, s.in.Photos...)
+		}
+		if runeLen(strings.TrimSpace(s.in.Text)) < s.cfg.DescriptionMin {
+			s.ask(fill(s.t.PhotoReceived, "jumlah", strconv.Itoa(len(d.Photos))) + " " + s.t.NeedText)
+			return
+		}
+	} else if s.in.Kind != InputText {
 		s.ask(s.t.NeedText)
 		return
 	}

@@ -65,3 +65,21 @@ func TestConsultation(t *testing.T) {
 		t.Errorf("first response due %s", due)
 	}
 }
+
+// A consultation welcomes a photo before the question.
+func TestConsultationPhoto(t *testing.T) {
+	cfg := testConfig()
+	cfg.Categories = append(cfg.Categories, Category{ID: "tanya", Label: "Tanya dokter", Office: "dpupr", Kind: KindConsultation})
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	conv := Conversation{Chat: citizen, Updated: now, State: StateDescription, Draft: Draft{Category: "tanya", Location: &Location{}, PhotosDone: true}}
+	out := Step(cfg, conv, photo("ruam"), Env{Now: now})
+	if out.Conversation.State != StateDescription || len(out.Conversation.Draft.Photos) != 1 {
+		t.Fatalf("photo before the question: %+v", out.Conversation)
+	}
+	out = Step(cfg, out.Conversation, txt("Ruam merah di lengan sejak kemarin."), Env{Now: now})
+	if out.Conversation.State != StateConfirm || len(out.Conversation.Draft.Photos) != 1 {
+		t.Errorf("after the question: %+v", out.Conversation)
+	}
+}
