@@ -311,3 +311,24 @@ func TestSlowCallbackAnswerHoldsNobody(t *testing.T) {
 		t.Errorf("two presses took %s behind slow answers", d)
 	}
 }
+
+// On Telegram the verdict is inline buttons: a press rates, and the group
+// sees it in the complaint's thread.
+func TestVerdictOnTelegram(t *testing.T) {
+	srv := telegramtest.New(t)
+	cfg := testConfig(false)
+	cfg.Deadlines.ReopenWithin = time.Hour
+	h := mustStart(t, srv, t.TempDir(), cfg)
+	post := fileComplaint(t, h, coordID)
+	srv.Reply(coord, sari, post.MessageID, "/selesai sudah ditambal")
+	ask := h.lastWithButton(budi.ID, "rate:ADU-2026-000001:5")
+	if !strings.Contains(ask.Text, "Beri nilai 1") {
+		t.Errorf("verdict question: %q", ask.Text)
+	}
+	srv.Press(telegramtest.Private(budi), budi, ask.MessageID, "rate:ADU-2026-000001:5")
+	h.waitSent(coordID, "⭐ Warga menilai ADU-2026-000001: 5/5")
+	h.waitSent(budi.ID, "Terima kasih atas penilaian Anda (5/5)")
+	srv.Press(telegramtest.Private(budi), budi, ask.MessageID, "reopen:ADU-2026-000001")
+	h.waitSent(budi.ID, "dibuka kembali")
+	h.waitSent(coordID, "belum beres")
+}
