@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -238,5 +239,60 @@ func TestNearbyFromTheStore(t *testing.T) {
 	}
 	if strings.Contains(said("603"), "serupa") || strings.Contains(said("601"), "serupa") {
 		t.Errorf("a far or first citizen was told of a duplicate")
+	}
+}
+
+// The first response is the delivery of an answer: one that could not be
+// delivered does not count.
+func TestFirstResponseOnDelivery(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	fake := newFake()
+	d.AddChannel(fake)
+	fileRoad(t, d, "701")
+	fileRoad(t, d, "702")
+	blocked := map[string]bool{"702": true}
+	fake.fail = func(m flows.Message) error {
+		if blocked[m.To.ID] {
+			return &PermanentError{Reason: ReasonBlocked, Err: errors.New("Forbidden: bot was blocked by the user")}
+		}
+		return nil
+	}
+	runDesk(t, d)
+	admin := flows.Chat{Channel: "fake", ID: "-2"}
+	for i, ticket := range []string{"ADU-2026-000001", "ADU-2026-000002"} {
+		err := d.Handle(context.Background(), Inbound{Key: "fake:admin:" + ticket, Chat: admin, UserID: "9", MessageID: "m" + string(rune('0'+i)),
+			RawText: "/proses " + ticket, Input: flows.Input{Kind: flows.InputText, Text: "/proses " + ticket}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := func(ticket string) time.Time {
+		var at time.Time
+		d.store.View(func(tx *store.Tx) error {
+			c, _ := tx.Complaint(ticket)
+			at = c.FirstResponseAt
+			return nil
+		})
+		return at
+	}
+	// Wait until the one answer is delivered and the other dropped (the
+	// admins are told it did not arrive).
+	settled := func() bool {
+		return !first("ADU-2026-000001").IsZero() && strings.Contains(strings.Join(fake.texts("-2"), "\n"), "ADU-2026-000002 tidak terkirim")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !settled() && time.Now().Before(deadline) {
+		select {
+		case <-fake.notify:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if first("ADU-2026-000001").IsZero() {
+		t.Logf("sent to 701: %q; to admins: %q", fake.texts("701"), fake.texts("-2"))
+		t.Errorf("a delivered answer is no first response")
+	}
+	if !first("ADU-2026-000002").IsZero() {
+		t.Errorf("an answer the citizen never got counts as the first response")
 	}
 }

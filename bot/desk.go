@@ -216,11 +216,38 @@ func (d *Desk) apply(tx *store.Tx, out flows.Outcome) error {
 			if err := j.Record(tx, m); err != nil {
 				return err
 			}
+			// Recorded is delivered: the citizen has it at commit.
+			if err := d.answered(tx, m); err != nil {
+				return err
+			}
 			continue
 		}
 		queued = append(queued, m)
 	}
 	return tx.Enqueue(queued...)
+}
+
+// answered records, when an office's answer reached its citizen, the
+// complaint's first response.
+func (d *Desk) answered(tx *store.Tx, m flows.Message) error {
+	if !m.Answer || m.Ticket == "" {
+		return nil
+	}
+	cp, err := tx.Complaint(m.Ticket)
+	if err != nil || cp == nil {
+		return err
+	}
+	c, changed := flows.Answered(*cp, d.now())
+	if !changed {
+		return nil
+	}
+	if err := tx.PutComplaint(c); err != nil {
+		return err
+	}
+	if at, ok := d.cfg.NextDeadline(&c); ok {
+		return tx.AddDue(flows.Due{Ticket: c.Ticket, At: at})
+	}
+	return nil
 }
 
 // journal returns the Journal channel that takes a message to chat, or

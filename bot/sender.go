@@ -480,6 +480,9 @@ func (s *sender) record(key outKey, o *store.Outgoing, chat flows.Chat, delivere
 			}
 		}
 		if delivered {
+			if err := s.d.answered(tx, o.Message); err != nil {
+				return err
+			}
 			return tx.Delivered(key.queue, key.seq)
 		}
 		cur := *o

@@ -296,14 +296,6 @@ func (a *admin) officeIDs() string {
 	return strings.Join(ids, ", ")
 }
 
-// responded records the office's first answer, which ends the
-// first-response deadline.
-func (a *admin) responded() {
-	if a.cp.FirstResponseAt.IsZero() {
-		a.cp.FirstResponseAt = a.now
-	}
-}
-
 // relay passes an admin's reply to the citizen.
 func (a *admin) relay() {
 	text := strings.TrimSpace(a.in.Text)
@@ -314,7 +306,6 @@ func (a *admin) relay() {
 	a.entry(EntryReply, text, a.in.Photos)
 	a.cp.Thread[len(a.cp.Thread)-1].Files = a.in.Files
 	a.relayed = true
-	a.responded()
 	shown := text
 	if a.cfg.ShowAdminName && a.in.UserName != "" {
 		shown += "\n— " + a.in.UserName
@@ -328,6 +319,7 @@ func (a *admin) relay() {
 		reply = fill(a.t.ConsultReply, "petugas", staff, "tiket", a.cp.Ticket, "pesan", shown)
 	}
 	a.toCitizenFiles(reply, a.in.Photos, a.in.Files)
+	a.out[a.told].Answer = true
 }
 
 // AdminCorrection passes an admin's edit of a reply that was relayed to
@@ -356,7 +348,6 @@ func (a *admin) setStatus(st Status, note string) {
 	}
 	c.Status = st
 	a.entry(EntryStatus, strings.TrimSpace(string(st)+" "+note), nil)
-	a.responded()
 	vars := []string{"tiket", c.Ticket, "dinas", a.officeName(), "pesan", note, "catatan", ""}
 	if note != "" {
 		vars[7] = "\nCatatan: " + note
@@ -371,6 +362,7 @@ func (a *admin) setStatus(st Status, note string) {
 	case StatusRejected:
 		a.toCitizen(fill(a.t.CitizenRejected, vars...), nil)
 	}
+	a.out[a.told].Answer = true // a status change the citizen is told of
 	a.ack(fill(a.t.AdminStatusSet, "tiket", c.Ticket, "status", string(st)), c.Ticket)
 }
 

@@ -124,6 +124,17 @@ func (c *Config) stages(cp *Complaint) map[int]time.Time {
 	return out
 }
 
+// Answered records that an answer reached a complaint's citizen at now:
+// the first one ends the first-response deadline. ok is false when it
+// changes nothing.
+func Answered(c Complaint, now time.Time) (Complaint, bool) {
+	if !c.FirstResponseAt.IsZero() {
+		return c, false
+	}
+	c.FirstResponseAt = now
+	return c, true
+}
+
 // NextDeadline is when the desk must next look at a complaint's
 // deadlines; ok is false when none is left.
 func (c *Config) NextDeadline(cp *Complaint) (at time.Time, ok bool) {

@@ -153,8 +153,8 @@ func TestDeadlineBacklogBatched(t *testing.T) {
 	}
 }
 
-// An admin's reply or a status change the citizen hears of is the first
-// response.
+// An admin's reply or a status change the citizen hears of is an answer;
+// its delivery (the desk calls Answered) is the first response.
 func TestFirstResponse(t *testing.T) {
 	cfg := deadlineConfig(t)
 	tests := []struct {
@@ -170,10 +170,20 @@ func TestFirstResponse(t *testing.T) {
 		cp := mustComplaint(t, StatusNew)
 		in := AdminInput{Chat: dpuChat, UserID: "9", Text: tt.text, ReplyTicket: cp.Ticket, ReplyRelay: true}
 		out := Admin(cfg, in, cp, now)
-		got := len(out.Complaints) == 1 && out.Complaints[0].FirstResponseAt.Equal(now)
-		if got != tt.want {
-			t.Errorf("%q: first response %v, want %v", tt.text, got, tt.want)
+		got := false
+		for _, m := range out.Messages {
+			got = got || m.To == cp.Citizen && m.Answer
 		}
+		if got != tt.want {
+			t.Errorf("%q: an answer %v, want %v", tt.text, got, tt.want)
+		}
+	}
+	c, changed := Answered(*mustComplaint(t, StatusNew), now)
+	if !changed || !c.FirstResponseAt.Equal(now) {
+		t.Errorf("first answer not recorded: %+v", c)
+	}
+	if _, changed := Answered(c, now.Add(time.Hour)); changed {
+		t.Errorf("a later answer moved the first response")
 	}
 	if got := Since(26*time.Hour + 10*time.Minute); got != "1 hari 2 jam" {
 		t.Errorf("Since = %q", got)

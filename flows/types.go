@@ -119,6 +119,9 @@ type Message struct {
 	Thread bool `json:"thread,omitempty"`
 	// ReplyToID is a platform message id in To to reply to.
 	ReplyToID string `json:"reply_to_id,omitempty"`
+	// Answer marks the office's answer to the citizen (a reply, a status
+	// change): its delivery is the complaint's first response.
+	Answer bool `json:"answer,omitempty"`
 	// OnFail is sent when this message cannot be delivered for good
 	// (for example the citizen blocked the bot). "{alasan}" in its text is
 	// replaced with the reason.
@@ -254,8 +257,8 @@ type Complaint struct {
 	// Pending counts the citizen's newest entries not yet posted to the
 	// admins: they go out together in the next follow-up post.
 	Pending int `json:"pending,omitempty"`
-	// FirstResponseAt is when the citizen first heard from the office: a
-	// reply relayed, or a status change they were told of.
+	// FirstResponseAt is when the citizen first heard from the office: an
+	// answer (Message.Answer) that reached them.
 	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
 	// Alerted holds the deadline stages already acted on (reminded,
 	// escalated), so each is acted on once.
