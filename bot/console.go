@@ -141,7 +141,9 @@ func (d *Desk) retain(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		var unused []string
 		err = d.store.Update(func(tx *store.Tx) error {
+			unused = nil
 			cps, err := tx.Complaints(due)
 			if err != nil {
 				return err
@@ -151,11 +153,17 @@ func (d *Desk) retain(ctx context.Context) error {
 					return err
 				}
 			}
+			for _, c := range cps {
+				if len(flows.Retain(d.cfg, []flows.Complaint{c}, now)) > 0 {
+					unused = append(unused, flows.MediaOf(c)...)
+				}
+			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		d.dropMedia(unused)
 		d.log.Info("personal data erased past retention", "complaints", len(due))
 	}
 	return nil

@@ -29,6 +29,9 @@ type Options struct {
 	// MinBackoff is the first wait after a failed send (default 1 s); it
 	// doubles with each failure in a row, up to 5 minutes.
 	MinBackoff time.Duration
+	// Media, when set, is where photos no complaint or chat shows any more
+	// (erased) are deleted.
+	Media *store.Media
 }
 
 // Desk is the complaint desk.
@@ -189,7 +192,44 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, kee
 		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", in.Chat.String(), "user", in.UserID)
 	}
 	d.woken(result)
+	d.dropMedia(result.Unused)
 	return nil
+}
+
+// dropMedia deletes, after commit, the media files of erased complaints
+// that no complaint or chat shows any more.
+func (d *Desk) dropMedia(hashes []string) {
+	if d.opt.Media == nil || len(hashes) == 0 {
+		return
+	}
+	want := map[string]bool{}
+	for _, h := range hashes {
+		want[h] = true
+	}
+	var shown map[string]bool
+	err := d.store.View(func(tx *store.Tx) error {
+		var err error
+		shown, err = tx.MediaShown(want)
+		return err
+	})
+	if err != nil {
+		d.log.Error("check erased media", "err", err)
+		return
+	}
+	n := 0
+	for h := range want {
+		if shown[h] {
+			continue
+		}
+		if err := d.opt.Media.Delete(h); err != nil {
+			d.log.Error("delete erased media", "err", err)
+			continue
+		}
+		n++
+	}
+	if n > 0 {
+		d.log.Info("erased media deleted", "files", n)
+	}
 }
 
 // apply stores what flows decided: complaints, messages, schedule. Each

@@ -110,6 +110,9 @@ type Outcome struct {
 	// Forget asks to delete the conversation and what the citizen's
 	// channel keeps of it: the citizen had their data erased.
 	Forget bool
+	// Unused are media files the stored complaints no longer show (they
+	// were erased): the desk deletes those nothing else shows.
+	Unused []string
 }
 
 // Step runs one citizen input through the conversation. It never fails: a
@@ -151,7 +154,7 @@ func Step(cfg *Config, conv Conversation, in Input, env Env) Outcome {
 			s.erase()
 		}
 	}
-	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took, Due: s.due, Forget: s.forget}
+	return Outcome{Conversation: s.conv, Messages: s.out, Complaints: s.saved, TookTicket: s.took, Due: s.due, Forget: s.forget, Unused: s.unused}
 }
 
 type step struct {
@@ -180,6 +183,8 @@ type step struct {
 	forget bool
 	// confidential files the complaint as rahasia.
 	confidential bool
+	// unused are media the erased complaints no longer show.
+	unused []string
 }
 
 // say sends a message to the citizen.

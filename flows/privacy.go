@@ -44,6 +44,7 @@ func (s *step) erase() {
 	}
 	for _, c := range s.env.Complaints {
 		s.saved = append(s.saved, EraseComplaint(s.cfg, c, s.env.Now))
+		s.unused = append(s.unused, MediaOf(c)...)
 	}
 	s.forget = true
 	s.conv = Conversation{Chat: s.conv.Chat, State: StateIdle, Updated: s.env.Now}
@@ -106,4 +107,20 @@ func EntryAuthor(cfg *Config, c *Complaint, e Entry, coordinators bool) string {
 		return cfg.Texts.ConfidentialName
 	}
 	return e.Author
+}
+
+// MediaOf lists the media a complaint's citizen sent: its photos and the
+// photos of their thread entries. Erasing the complaint leaves them
+// unused.
+func MediaOf(c Complaint) []string {
+	out := append([]string(nil), c.Photos...)
+	for _, e := range c.Thread {
+		if e.Kind == EntryCitizen {
+			out = append(out, e.Photos...)
+			for _, f := range e.Files {
+				out = append(out, f.Hash)
+			}
+		}
+	}
+	return out
 }

@@ -111,6 +111,17 @@ func (m *Media) Open(hash string) (*os.File, error) {
 	return f, nil
 }
 
+// Delete removes a stored media file; one already gone is no error.
+func (m *Media) Delete(hash string) error {
+	if !validHash(hash) {
+		return fmt.Errorf("delete media: bad hash %q", hash)
+	}
+	if err := os.Remove(m.path(hash)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete media: %w", err)
+	}
+	return nil
+}
+
 func validHash(h string) bool {
 	if len(h) != 64 {
 		return false

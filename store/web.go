@@ -188,3 +188,41 @@ func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error 
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// MediaShown returns which of the given media hashes a complaint or a web
+// chat still shows; the others may be deleted.
+func (t *Tx) MediaShown(hashes map[string]bool) (map[string]bool, error) {
+	shown := map[string]bool{}
+	mark := func(h string) {
+		if hashes[h] {
+			shown[h] = true
+		}
+	}
+	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
+		for _, h := range c.Photos {
+			mark(h)
+		}
+		for _, e := range c.Thread {
+			for _, h := range e.Photos {
+				mark(h)
+			}
+			for _, f := range e.Files {
+				mark(f.Hash)
+			}
+		}
+		return len(shown) < len(hashes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = t.tx.Bucket(bucketChatMedia).ForEachBucket(func(chat []byte) error {
+		b := t.tx.Bucket(bucketChatMedia).Bucket(chat)
+		for h := range hashes {
+			if b.Get([]byte(h)) != nil {
+				shown[h] = true
+			}
+		}
+		return nil
+	})
+	return shown, err
+}

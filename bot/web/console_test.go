@@ -453,10 +453,24 @@ func TestPrivacyOnTheWeb(t *testing.T) {
 	}{
 		{map[string]any{"choice": "menu:aduan"}, "kategori"}, {map[string]any{"choice": "cat:jalan"}, "uraian"},
 		{map[string]any{"text": "Jalan berlubang di depan rumah saya."}, "lokasi"}, {map[string]any{"text": "Jl. Mawar 3"}, "foto"},
-		{map[string]any{"text": "lewati"}, "Kirim aduan ini?"}, {map[string]any{"choice": "ok:rahasia"}, "tercatat"},
 	} {
 		citizen.mustPost(step.msg)
 		citizen.waitFor(step.then)
+	}
+	photo := pngBytes(t, 33, 21)
+	if code, body := citizen.upload("rumah.png", photo); code != http.StatusOK {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	citizen.waitFor("Foto diterima")
+	citizen.mustPost(map[string]any{"text": "lanjut"})
+	citizen.waitFor("Kirim aduan ini?")
+	citizen.mustPost(map[string]any{"choice": "ok:rahasia"})
+	citizen.waitFor("tercatat")
+	var hash string
+	for _, e := range citizen.transcript() {
+		if len(e.Photos) > 0 {
+			hash = e.Photos[0]
+		}
 	}
 	var ticket string
 	f.store.View(func(tx *store.Tx) error {
@@ -486,9 +500,14 @@ func TestPrivacyOnTheWeb(t *testing.T) {
 	}
 	f.store.View(func(tx *store.Tx) error {
 		c, _ := tx.Complaint(ticket)
-		if !c.Erased || strings.Contains(c.Description, "rumah saya") || c.Location.Text != "" {
+		if !c.Erased || strings.Contains(c.Description, "rumah saya") || c.Location.Text != "" || len(c.Photos) != 0 {
 			t.Errorf("complaint after hapus: %+v", c)
 		}
 		return nil
 	})
+	// The photo's file is gone too: nothing shows it any more.
+	if fh, err := f.web.media.Open(hash); err == nil {
+		fh.Close()
+		t.Errorf("the erased photo %s is still in data_dir", hash)
+	}
 }

@@ -97,7 +97,7 @@ func mustFixture(t testing.TB, edit func(fc *flows.Config, wc *Config)) *fixture
 	if err := fc.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	desk := bot.New(st, fc, bot.Options{Logger: log, MinBackoff: 10 * time.Millisecond})
+	desk := bot.New(st, fc, bot.Options{Logger: log, MinBackoff: 10 * time.Millisecond, Media: media})
 	w, err := New(wc, fc, desk, st, media)
 	if err != nil {
 		t.Fatal(err)

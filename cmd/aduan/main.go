@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	if err != nil {
 		return err
 	}
-	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log})
+	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log, Media: media})
 	webCfg := cfg.Web
 	webCfg.Logger, webCfg.Location = log, cfg.Location
 	site, err := web.New(webCfg, &cfg.Flows, desk, st, media)
