@@ -53,3 +53,27 @@ func (t *Tx) OpenPoints(category string) []OpenPoint {
 	})
 	return out
 }
+
+// metaOpenPoints records that the open-points index holds every complaint
+// (a store from before the index gets it built once, at open).
+const metaOpenPoints = "index:openpoints"
+
+func (t *Tx) indexOpenPoints() error {
+	if t.Meta(metaOpenPoints) != "" {
+		return nil
+	}
+	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
+		if err := t.indexPoint(*c); err != nil {
+			t.err = err
+			return false
+		}
+		return true
+	})
+	if err == nil {
+		err = t.err
+	}
+	if err != nil {
+		return fmt.Errorf("index open points: %w", err)
+	}
+	return t.SetMeta(metaOpenPoints, "1")
+}

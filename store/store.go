@@ -66,7 +66,7 @@ func Open(path string, opt Options) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return (&Tx{tx: tx}).indexOpenPoints()
 	})
 	if err != nil {
 		db.Close()
@@ -100,6 +100,8 @@ func (s *Store) View(fn func(*Tx) error) error {
 // Tx is one transaction on the store.
 type Tx struct {
 	tx *bolt.Tx
+	// err carries an error out of a callback that cannot return one.
+	err error
 }
 
 func (t *Tx) get(bucket []byte, key string, v any) (bool, error) {

@@ -148,3 +148,32 @@ func TestOpenPoints(t *testing.T) {
 		t.Errorf("a resolved complaint is still indexed: %+v", ps)
 	}
 }
+
+// A store from before the open-points index gets it built at open.
+func TestOpenPointsBuiltAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	c := flows.Complaint{Ticket: "ADU-2026-000001", Category: "jalan", Status: flows.StatusNew, Location: flows.Location{Lat: 1, Lon: 2, HasPoint: true}}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutComplaint(c); err != nil {
+			return err
+		}
+		// As an old store: no index, no mark.
+		if err := tx.tx.DeleteBucket(bucketOpenPoints); err != nil {
+			return err
+		}
+		if _, err := tx.tx.CreateBucket(bucketOpenPoints); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketMeta).Delete([]byte(metaOpenPoints))
+	})
+	s.Close()
+	s = mustOpen(t, path)
+	defer s.Close()
+	mustView(t, s, func(tx *Tx) error {
+		if ps := tx.OpenPoints("jalan"); len(ps) != 1 || ps[0].Ticket != c.Ticket {
+			t.Errorf("after reopening an old store: %+v", ps)
+		}
+		return nil
+	})
+}
