@@ -162,8 +162,11 @@ func (s *step) comment() bool {
 	}
 	orig := s.complaint(ticket)
 	text := strings.TrimSpace(s.in.Text)
-	if orig == nil || orig.Status != StatusResolved || runeLen(text) < 2 {
+	if orig == nil || orig.Status != StatusResolved || runeLen(text) < 2 || strings.EqualFold(text, "aduan") {
 		return false
+	}
+	if _, ok, _ := s.choice(); ok {
+		return false // an answer to the menu shown with the thanks
 	}
 	if runeLen(text) > s.cfg.DescriptionMax {
 		text = string([]rune(text)[:s.cfg.DescriptionMax])

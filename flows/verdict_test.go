@@ -126,3 +126,18 @@ func TestReopenRestartsDeadlines(t *testing.T) {
 		t.Errorf("next deadline %s, want the reminder a day after the reopening", got.In(jakarta))
 	}
 }
+
+// Right after a rating, "aduan" or a menu choice is no comment.
+func TestNoCommentForAMenuAnswer(t *testing.T) {
+	cfg := deadlineConfig(t)
+	base := resolved(t, cfg)
+	conv := Conversation{Chat: citizen, Updated: now.Add(-time.Hour), Tickets: []string{base.Ticket}}
+	for _, text := range []string{"aduan", "Buat aduan"} {
+		out := Step(cfg, conv, txt("4"), Env{Now: now.Add(time.Minute), Complaints: []Complaint{base}})
+		rated := out.Complaints[0]
+		out = Step(cfg, out.Conversation, txt(text), Env{Now: now.Add(2 * time.Minute), Complaints: []Complaint{rated}})
+		if len(out.Complaints) != 0 || out.Conversation.State != StateCategory {
+			t.Errorf("%q after a rating: complaints %+v, state %s; want a new complaint started", text, out.Complaints, out.Conversation.State)
+		}
+	}
+}
