@@ -90,13 +90,21 @@ func (t *Tx) ChatLogTail(chat flows.Chat, n int) uint64 {
 	return last - uint64(n)
 }
 
-// DeleteChat forgets a chat's transcript and the media it was shown.
+// DeleteChat forgets a chat's transcript and the media it was shown. The
+// transcript's numbering goes on, so an open page that knows the old
+// numbers still gets what comes next.
 func (t *Tx) DeleteChat(chat flows.Chat) error {
-	for _, b := range [][]byte{bucketChatLog, bucketChatMedia} {
-		err := t.tx.Bucket(b).DeleteBucket([]byte(chat.String()))
-		if err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-			return fmt.Errorf("delete chat %s: %w", chat, err)
+	if b := t.tx.Bucket(bucketChatLog).Bucket([]byte(chat.String())); b != nil {
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return fmt.Errorf("delete chat %s: %w", chat, err)
+			}
 		}
+	}
+	err := t.tx.Bucket(bucketChatMedia).DeleteBucket([]byte(chat.String()))
+	if err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		return fmt.Errorf("delete chat %s: %w", chat, err)
 	}
 	return nil
 }

@@ -490,11 +490,13 @@ func TestPrivacyOnTheWeb(t *testing.T) {
 
 	citizen.mustPost(map[string]any{"text": "hapus"})
 	ask := citizen.waitFor("Hapus data pribadi Anda?")
+	lastSeq := ask.Seq
 	citizen.mustPost(map[string]any{"choice": ask.Choices[0].ID, "label": ask.Choices[0].Label})
 	// The transcript is gone with the data; only the confirmation remains.
 	if !waitUntil(5*time.Second, func() bool {
 		es := citizen.transcript()
-		return len(es) == 1 && strings.Contains(es[0].Text, "sudah dihapus")
+		// Numbered after what the page saw, so an open page shows it.
+		return len(es) == 1 && strings.Contains(es[0].Text, "sudah dihapus") && es[0].Seq > lastSeq
 	}) {
 		t.Fatalf("after hapus the transcript holds: %s", texts(citizen.transcript()))
 	}
