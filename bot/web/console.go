@@ -239,7 +239,7 @@ func (w *Web) listed(op operator, c *flows.Complaint, status, office, needle str
 func (w *Web) rowOf(c *flows.Complaint, now time.Time) row {
 	cat, _ := w.flows.Category(c.Category)
 	return row{Ticket: c.Ticket, Status: string(c.Status), Office: w.flows.OfficeName(c.Office), Category: cat.Label,
-		Age: age(now.Sub(c.Created)), Channel: c.Citizen.Channel, Waiting: waiting(c)}
+		Age: flows.Since(now.Sub(c.Created)), Channel: c.Citizen.Channel, Waiting: waiting(c)}
 }
 
 // waiting reports whether an open complaint waits for its office: nobody
@@ -259,18 +259,6 @@ func waiting(c *flows.Complaint) bool {
 	return true
 }
 
-// age says how long ago, in Indonesian.
-func age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "baru saja"
-	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + " menit"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + " jam"
-	}
-	return strconv.Itoa(int(d.Hours()/24)) + " hari"
-}
 
 type shownEntry struct {
 	At, Kind, Author, Text string
