@@ -296,3 +296,20 @@ func TestFirstResponseOnDelivery(t *testing.T) {
 		t.Errorf("an answer the citizen never got counts as the first response")
 	}
 }
+
+// /statistik in an admin chat reads the complaints from the store.
+func TestStatsFromTheStore(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	fileRoad(t, d, "801")
+	fileRoad(t, d, "802")
+	admin := flows.Chat{Channel: "fake", ID: "-2"}
+	if err := d.Handle(context.Background(), Inbound{Key: "fake:stats", Chat: admin, UserID: "9", MessageID: "s1", RawText: "/statistik 7",
+		Input: flows.Input{Kind: flows.InputText, Text: "/statistik 7"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(outbox(t, d, admin), "\n")
+	if !strings.Contains(got, "Statistik 7 hari") || !strings.Contains(got, "DPU-PR\nMasuk 2 · dijawab 0") {
+		t.Errorf("/statistik: %q", got)
+	}
+}

@@ -588,6 +588,15 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 			return flows.Outcome{}, err
 		}
 	}
+	if flows.IsStats(ain.Text) {
+		err := tx.EachComplaint(false, func(c *flows.Complaint) bool {
+			ain.All = append(ain.All, *c)
+			return true
+		})
+		if err != nil {
+			return flows.Outcome{}, err
+		}
+	}
 	if t := flows.MergeTarget(d.cfg, ain); t != "" {
 		var err error
 		if ain.Target, err = tx.Complaint(t); err != nil {

@@ -34,6 +34,8 @@ type AdminInput struct {
 	// Target is the complaint a /gabung merges into, loaded by the desk
 	// (MergeTarget names it).
 	Target *Complaint
+	// All are the complaints, loaded by the desk for /statistik (IsStats).
+	All []Complaint
 	// console is set for an action from the console (see Console): its
 	// user was checked there and its complaint is ReplyTicket; plain marks
 	// a console reply, never read as a command.
@@ -156,6 +158,18 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 	switch {
 	case isCmd && (name == "bantuan" || name == "help" || name == "start"):
 		a.ack(fill(a.t.AdminHelp, "dinas", a.officeIDs()), "")
+		return a.outcome()
+	case isCmd && name == "statistik":
+		if !cfg.AdminAllowed(in.Chat.Channel, in.UserID) {
+			a.ack(a.t.AdminNotAllowed, "")
+			return a.outcome()
+		}
+		days, ok := statsDays(args)
+		if !ok {
+			a.ack(a.t.StatsUsage, "")
+			return a.outcome()
+		}
+		a.ack(statsText(cfg, Stats(cfg, in.All, cfg.chatOffices(in.Chat), now.AddDate(0, 0, -days), now), days, now), "")
 		return a.outcome()
 	case isCmd && !adminCommands[name]:
 		return a.outcome()

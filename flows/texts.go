@@ -59,6 +59,9 @@ type Texts struct {
 	StatusWaiting          string
 	RateAsk                string
 	Emergency              string
+	StatsHeader            string
+	StatsOffice            string
+	StatsUsage             string
 	SimilarOpen            string
 	AdminPossibleDuplicate string
 	AdminNeedMerge         string
@@ -195,6 +198,9 @@ func DefaultTexts() Texts {
 		StatusHeader:           "Aduan Anda:",
 		StatusLine:             "• {tiket} – {kategori} – {status} – {dinas}",
 		StatusWaiting:          "sudah {waktu} sejak masuk",
+		StatsHeader:            "📊 Statistik {jumlah} hari terakhir",
+		StatsOffice:            "{dinas}\nMasuk {masuk} · dijawab {dijawab} · selesai {selesai} · ditolak {ditolak} · terbuka {terbuka}\nJawaban pertama (median / 90%): {jawab}\nPenyelesaian (median / 90%): {tuntas}\nDijawab tepat waktu: {tepat} · nilai rata-rata: {nilai}\nTerlama terbuka: {terlama}",
+		StatsUsage:             "Gunakan /statistik, /statistik 7, /statistik 30 atau /statistik 365.",
 		SimilarOpen:            "ℹ️ Masalah serupa di dekat lokasi ini sedang ditangani ({daftar}). Anda tetap dapat mengirim aduan ini.",
 		AdminPossibleDuplicate: "🔁 Mungkin sama dengan {daftar} (lokasi berdekatan, kategori sama). Bila benar: balas pesan ini dengan /gabung <tiket>.",
 		AdminNeedMerge:         "Sertakan aduan tujuan: balas pesan aduan dengan /gabung <tiket lama>.",
@@ -240,7 +246,7 @@ func DefaultTexts() Texts {
 		AdminPost:           "📢 ADUAN {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPelapor: {pelapor}\nLokasi: {lokasi}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini untuk menjawab warga. /proses /selesai /tolak /teruskan /catatan /info",
 		AdminForwardedPost:  "↪️ DITERUSKAN dari {asal}\n{pesan}",
 		AdminCitizenMsg:     "💬 Pesan tambahan dari warga untuk {tiket}:\n{pesan}",
-		AdminHelp:           "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/gabung <tiket> – gabungkan ke aduan lama tentang masalah yang sama\n/info – riwayat lengkap",
+		AdminHelp:           "Balas pesan aduan (atau sertakan nomor tiket) dengan:\n• teks/foto – diteruskan ke warga\n/proses – sedang diproses\n/selesai [catatan] – selesai\n/tolak <alasan> – ditolak\n/teruskan <id dinas> – alihkan ke dinas lain ({dinas})\n/catatan <teks> – catatan internal\n/gabung <tiket> – gabungkan ke aduan lama tentang masalah yang sama\n/info – riwayat lengkap\n/statistik [7|30|365] – kinerja dinas",
 		AdminNoTicket:       "Balas pesan aduan, atau sertakan nomor tiket (misalnya {tiket}).",
 		AdminUnknownTicket:  "Aduan {tiket} tidak ditemukan.",
 		AdminNotYours:       "Aduan {tiket} ditangani {dinas}, bukan grup ini.",
@@ -304,7 +310,7 @@ func (t *Texts) fields() map[string]*string {
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
 		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted,
-		"similar_open": &t.SimilarOpen, "admin_possible_duplicate": &t.AdminPossibleDuplicate, "admin_need_merge": &t.AdminNeedMerge,
+		"similar_open": &t.SimilarOpen, "stats_header": &t.StatsHeader, "stats_office": &t.StatsOffice, "stats_usage": &t.StatsUsage, "admin_possible_duplicate": &t.AdminPossibleDuplicate, "admin_need_merge": &t.AdminNeedMerge,
 		"admin_merge_self": &t.AdminMergeSelf, "admin_merge_closed": &t.AdminMergeClosed, "admin_merged": &t.AdminMerged, "citizen_merged": &t.CitizenMerged, "consult_reply": &t.ConsultReply, "admin_consult_post": &t.AdminConsultPost, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
 		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
 		"erase_kept": &t.EraseKept, "erase_nothing": &t.EraseNothing, "erased": &t.Erased, "erased_text": &t.ErasedText, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,

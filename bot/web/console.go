@@ -25,7 +25,7 @@ import (
 const pageSize = 25
 
 type templates struct {
-	list, detail, login *template.Template
+	list, detail, login, stats *template.Template
 }
 
 func parseTemplates() (*templates, error) {
@@ -44,6 +44,9 @@ func parseTemplates() (*templates, error) {
 	if t.login, err = parse("login.html"); err != nil {
 		return nil, err
 	}
+	if t.stats, err = parse("stats.html"); err != nil {
+		return nil, err
+	}
 	return &t, nil
 }
 
@@ -55,6 +58,7 @@ func (w *Web) consoleRoutes(mux *http.ServeMux, t *templates) {
 	mux.HandleFunc("GET /konsol/aduan/{ticket}", func(rw http.ResponseWriter, r *http.Request) { w.detail(rw, r, t) })
 	mux.HandleFunc("POST /konsol/aduan/{ticket}", w.act)
 	mux.HandleFunc("GET /konsol/media/{ticket}/{hash}", w.consoleMedia)
+	mux.HandleFunc("GET /konsol/statistik", func(rw http.ResponseWriter, r *http.Request) { w.stats(rw, r, t) })
 	if !w.cfg.Citizen {
 		static, _ := fs.Sub(assets, "assets")
 		mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
@@ -258,7 +262,6 @@ func waiting(c *flows.Complaint) bool {
 	}
 	return true
 }
-
 
 type shownEntry struct {
 	At, Kind, Author, Text string
@@ -522,4 +525,66 @@ func render(rw http.ResponseWriter, t *template.Template, status int, data any, 
 	if err := t.Execute(rw, data); err != nil {
 		w.log.Error("render console page", "err", err)
 	}
+}
+
+type statsRow struct {
+	Office                                       string
+	Received, Answered, Resolved, Rejected, Open int
+	First, Resolution, InTime, Rating            string
+	Oldest                                       []string
+}
+
+// stats shows the offices' figures, as /statistik does, for the user's
+// offices.
+func (w *Web) stats(rw http.ResponseWriter, r *http.Request, t *templates) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return
+	}
+	days, err := strconv.Atoi(r.URL.Query().Get("hari"))
+	if err != nil || (days != 7 && days != 365) {
+		days = 30
+	}
+	var all []flows.Complaint
+	err = w.store.View(func(tx *store.Tx) error {
+		return tx.EachComplaint(false, func(c *flows.Complaint) bool {
+			all = append(all, *c)
+			return true
+		})
+	})
+	if err != nil {
+		w.log.Error("console statistics", "err", err)
+		http.Error(rw, "Statistik tidak dapat dibaca.", http.StatusInternalServerError)
+		return
+	}
+	now := w.cfg.Now()
+	if w.cfg.Location != nil {
+		now = now.In(w.cfg.Location)
+	}
+	dur := func(p flows.Percentiles) string {
+		if p.N == 0 {
+			return "-"
+		}
+		return flows.Since(p.Median) + " / " + flows.Since(p.P90)
+	}
+	var rows []statsRow
+	for _, st := range flows.Stats(w.flows, all, op.Offices, now.AddDate(0, 0, -days), now) {
+		row := statsRow{Office: w.flows.OfficeName(st.Office), Received: st.Received, Answered: st.Answered, Resolved: st.Resolved,
+			Rejected: st.Rejected, Open: st.Open, First: dur(st.FirstResponse), Resolution: dur(st.Resolution), InTime: "-", Rating: "-"}
+		if st.Due > 0 {
+			row.InTime = strconv.Itoa(st.InTime*100/st.Due) + "%"
+		}
+		if st.Rated > 0 {
+			row.Rating = strconv.FormatFloat(float64(st.RatingSum)/float64(st.Rated), 'f', 1, 64) + " (" + strconv.Itoa(st.Rated) + ")"
+		}
+		for _, c := range st.Oldest {
+			row.Oldest = append(row.Oldest, c.Ticket)
+		}
+		rows = append(rows, row)
+	}
+	render(rw, t.stats, http.StatusOK, struct {
+		Op   operator
+		Days int
+		Rows []statsRow
+	}{op, days, rows}, w)
 }

@@ -513,3 +513,19 @@ func TestPrivacyOnTheWeb(t *testing.T) {
 		t.Errorf("the erased photo %s is still in data_dir", hash)
 	}
 }
+
+func TestConsoleStats(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	citizen := f.browser()
+	citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	citizen.mustFileComplaint("sekolah", "Atap kelas 3 bocor saat hujan.")
+	sari := f.browser()
+	sari.login("sari", "sandi-sari-123")
+	resp, page := sari.get("/konsol/statistik?hari=7")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Statistik 7 hari") || !strings.Contains(page, "<td>DPU-PR</td><td>1</td>") {
+		t.Fatalf("stats page: %d\n%s", resp.StatusCode, page)
+	}
+	if strings.Contains(page, "Disdik") {
+		t.Errorf("an office user sees another office's figures")
+	}
+}
