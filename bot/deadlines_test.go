@@ -33,7 +33,7 @@ func (c *testClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func deadlineDesk(t *testing.T, path string, clock *testClock) *Desk {
+func deadlineDesk(t testing.TB, path string, clock *testClock) *Desk {
 	t.Helper()
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
