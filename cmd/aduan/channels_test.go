@@ -26,12 +26,7 @@ const wait = 10 * time.Second
 // the Telegram admin group.
 func TestAcrossChannels(t *testing.T) {
 	srv := telegramtest.New(t)
-	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
-	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
-	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
-	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
-	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
-	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	setTelegramEnv(t, srv)
 	cfg, err := loadConfig("../../config.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +126,18 @@ func TestAcrossChannels(t *testing.T) {
 	if page := console.get("/konsol/aduan/" + webTicket); !strings.Contains(page, "Pagar diperbaiki minggu ini.") || !strings.Contains(page, "Sari") {
 		t.Errorf("the console does not show the group's answer")
 	}
+}
+
+// setTelegramEnv points aduan at the fake Bot API, with the coordinators'
+// group -1001, a fresh data_dir and a free HTTP port.
+func setTelegramEnv(t *testing.T, srv *telegramtest.Server) {
+	t.Helper()
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
+	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
+	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
+	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
 }
 
 // mustServe runs the wired program until the test ends, and returns the
@@ -262,12 +269,7 @@ func field(t *testing.T, page, name string) string {
 // escalation.
 func TestDeadlinesEndToEnd(t *testing.T) {
 	srv := telegramtest.New(t)
-	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
-	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
-	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
-	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
-	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
-	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	setTelegramEnv(t, srv)
 	t.Setenv("ADUAN_DEADLINES_FIRST_RESPONSE", "4s")
 	t.Setenv("ADUAN_DEADLINES_REMIND_BEFORE", "3s")
 	content := strings.Replace(shipped(t), "  - id: disdik\n    name: Disdik (Dinas Pendidikan)\n",

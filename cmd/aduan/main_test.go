@@ -17,12 +17,7 @@ import (
 // cancelling (as SIGTERM does) stops it cleanly.
 func TestServeAndShutdown(t *testing.T) {
 	srv := telegramtest.New(t)
-	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
-	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
-	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
-	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
-	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
-	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	setTelegramEnv(t, srv)
 	cfg, err := loadConfig("../../config.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -83,12 +83,7 @@ func pngImage(t *testing.T) []byte {
 func TestWhatsAppAcrossChannels(t *testing.T) {
 	cli, deliver := fakeWhatsApp(t)
 	srv := telegramtest.New(t)
-	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
-	t.Setenv("ADUAN_TELEGRAM_TOKEN", telegramtest.Token)
-	t.Setenv("ADUAN_TELEGRAM_API_URL", srv.URL)
-	t.Setenv("ADUAN_TELEGRAM_ADMIN_CHAT_ID", "-1001")
-	t.Setenv("ADUAN_TELEGRAM_POLL_TIMEOUT", "1s")
-	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	setTelegramEnv(t, srv)
 	t.Setenv("ADUAN_WHATSAPP_ENABLED", "true")
 	t.Setenv("ADUAN_WHATSAPP_PER_CHAT", "500ms")
 	t.Setenv("ADUAN_WHATSAPP_PER_MINUTE", "60")
