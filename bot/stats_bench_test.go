@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,9 +18,43 @@ import (
 //
 //	go test -run XXX -bench BenchmarkStats -benchtime 5x ./bot
 func BenchmarkStats(b *testing.B) {
+	d := mustFilledDesk(b, 100000)
+	admin := flows.Chat{Channel: "fake", ID: "-1"}
+	b.ResetTimer()
+	for i := range b.N {
+		err := d.Handle(context.Background(), Inbound{Key: fmt.Sprint("fake:stats:", i), Chat: admin, UserID: "9", MessageID: fmt.Sprint(i),
+			RawText: "/statistik 365", Input: flows.Input{Kind: flows.InputText, Text: "/statistik 365"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExport exports 100,000 complaints as CSV (issue 9 asks for at
+// least 20,000 a second).
+//
+//	go test -run XXX -bench BenchmarkExport -benchtime 3x ./bot
+func BenchmarkExport(b *testing.B) {
+	d := mustFilledDesk(b, 100000)
+	b.ResetTimer()
+	start := time.Now()
+	total := 0
+	for range b.N {
+		n, err := Export(io.Discard, d.store, ExportOptions{To: time.Now(), Format: "csv"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += n
+	}
+	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "complaints/s")
+}
+
+// mustFilledDesk is a desk over a store of n resolved complaints of the
+// last year.
+func mustFilledDesk(b *testing.B, n int) *Desk {
+	b.Helper()
 	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
 	d := deadlineDesk(b, filepath.Join(b.TempDir(), "aduan.db"), clock)
-	const n = 100000
 	for start := 0; start < n; start += 5000 {
 		err := d.store.Update(func(tx *store.Tx) error {
 			for i := start; i < start+5000; i++ {
@@ -38,13 +73,5 @@ func BenchmarkStats(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	admin := flows.Chat{Channel: "fake", ID: "-1"}
-	b.ResetTimer()
-	for i := range b.N {
-		err := d.Handle(context.Background(), Inbound{Key: fmt.Sprint("fake:stats:", i), Chat: admin, UserID: "9", MessageID: fmt.Sprint(i),
-			RawText: "/statistik 365", Input: flows.Input{Kind: flows.InputText, Text: "/statistik 365"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	return d
 }

@@ -59,6 +59,7 @@ func (w *Web) consoleRoutes(mux *http.ServeMux, t *templates) {
 	mux.HandleFunc("POST /konsol/aduan/{ticket}", w.act)
 	mux.HandleFunc("GET /konsol/media/{ticket}/{hash}", w.consoleMedia)
 	mux.HandleFunc("GET /konsol/statistik", func(rw http.ResponseWriter, r *http.Request) { w.stats(rw, r, t) })
+	mux.HandleFunc("GET /konsol/ekspor", w.export)
 	if !w.cfg.Citizen {
 		static, _ := fs.Sub(assets, "assets")
 		mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
@@ -587,4 +588,60 @@ func (w *Web) stats(rw http.ResponseWriter, r *http.Request, t *templates) {
 		Days int
 		Rows []statsRow
 	}{op, days, rows}, w)
+}
+
+// export downloads the complaints of a period with their timelines, for
+// the user's offices; personal data only for a user of all offices who
+// asks (pribadi=1).
+func (w *Web) export(rw http.ResponseWriter, r *http.Request) {
+	op, ok := w.operator(rw, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	loc := w.cfg.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := w.cfg.Now().In(loc)
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc), time.Date(now.Year()+1, 1, 1, 0, 0, 0, 0, loc)
+	if v := q.Get("dari"); v != "" {
+		t, err := time.ParseInLocation(time.DateOnly, v, loc)
+		if err != nil {
+			http.Error(rw, "Tanggal \"dari\" harus seperti 2026-01-01.", http.StatusBadRequest)
+			return
+		}
+		from = t
+	}
+	if v := q.Get("sampai"); v != "" {
+		t, err := time.ParseInLocation(time.DateOnly, v, loc)
+		if err != nil {
+			http.Error(rw, "Tanggal \"sampai\" harus seperti 2026-12-31.", http.StatusBadRequest)
+			return
+		}
+		to = t.AddDate(0, 0, 1)
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "json" {
+		http.Error(rw, "Format harus csv atau json.", http.StatusBadRequest)
+		return
+	}
+	personal := q.Get("pribadi") == "1"
+	if personal && len(op.Offices) > 0 {
+		http.Error(rw, "Data pribadi hanya untuk koordinator.", http.StatusForbidden)
+		return
+	}
+	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}[format]
+	rw.Header().Set("Content-Type", ct)
+	rw.Header().Set("Content-Disposition", "attachment; filename=\"aduan-"+from.Format("20060102")+"-"+to.AddDate(0, 0, -1).Format("20060102")+"."+format+"\"")
+	rw.Header().Set("Cache-Control", "no-store")
+	n, err := bot.Export(rw, w.store, bot.ExportOptions{From: from, To: to, Format: format, Personal: personal, Offices: op.Offices})
+	if err != nil {
+		w.log.Error("console export", "err", err, "written", n)
+		return
+	}
+	w.log.Info("console export", "user", op.Name, "complaints", n, "personal", personal)
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"aduan/bot"
 	"aduan/flows"
 	"aduan/store"
 )
@@ -527,5 +528,35 @@ func TestConsoleStats(t *testing.T) {
 	}
 	if strings.Contains(page, "Disdik") {
 		t.Errorf("an office user sees another office's figures")
+	}
+}
+
+func TestConsoleExport(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	citizen := f.browser()
+	citizen.mustFileComplaint("jalan", "Jalan berlubang di depan rumah saya.")
+	citizen.mustFileComplaint("sekolah", "Atap kelas 3 bocor saat hujan.")
+	sari, kominfo := f.browser(), f.browser()
+	sari.login("sari", "sandi-sari-123")
+	kominfo.login("kominfo", "sandi-kominfo-1")
+	resp, body := sari.get("/konsol/ekspor")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	rows, err := bot.ParseCSV(strings.NewReader(body))
+	if err != nil || len(rows) != 1 || rows[0].Office != "dpupr" || strings.Contains(body, "rumah saya") {
+		t.Errorf("sari's export: %d rows (%v):\n%s", len(rows), err, body)
+	}
+	if resp, _ := sari.get("/konsol/ekspor?pribadi=1"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("personal export by an office user: %d", resp.StatusCode)
+	}
+	resp, body = kominfo.get("/konsol/ekspor?pribadi=1&format=json")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "rumah saya") || !strings.Contains(body, `"office": "disdik"`) && !strings.Contains(body, `"office":"disdik"`) {
+		t.Errorf("coordinator's personal export: %d\n%s", resp.StatusCode, body)
+	}
+	for _, bad := range []string{"?format=xml", "?dari=kemarin"} {
+		if resp, _ := kominfo.get("/konsol/ekspor" + bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("export%s: %d", bad, resp.StatusCode)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -313,6 +314,60 @@ func TestDeadlinesEndToEnd(t *testing.T) {
 	for _, m := range srv.Sent(-1001) {
 		if strings.Contains(m.Text, "⏰") {
 			t.Errorf("the coordinators got the office's reminder")
+		}
+	}
+}
+
+func TestExportCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ADUAN_DATA_DIR", dir)
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	path := mustWrite(t, shipped(t))
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A complaint through the web chat, while aduan runs.
+	base, stop := mustServe(t, cfg, io.Discard)
+	web := newClient(t, base)
+	var opened struct{ CSRF string }
+	json.Unmarshal([]byte(web.get("/api/obrolan")), &opened)
+	for i, msg := range []map[string]any{
+		{"choice": "menu:aduan", "label": "Buat aduan"}, {"choice": "cat:sekolah", "label": "Sekolah"},
+		{"text": "Pagar sekolah roboh ditabrak truk."}, {"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "Kirim"},
+	} {
+		msg["id"] = "e" + strconv.Itoa(i)
+		web.postJSON("/api/kirim", opened.CSRF, msg)
+	}
+	if !waitFor(func() bool { return strings.Contains(web.get("/api/obrolan?after=0"), "tercatat") }) {
+		t.Fatal("no complaint filed")
+	}
+	var out bytes.Buffer
+	if code := run([]string{"-config", path, "export"}, os.Stdin, &out, &out); code != exitRuntime || !strings.Contains(out.String(), "aduan is running") {
+		t.Errorf("export while running: %d %q", code, out.String())
+	}
+	stop()
+	year := strconv.Itoa(time.Now().Year())
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"export"}, 0, "ticket,category,office,status"},
+		{[]string{"export", "--format", "json", "--personal"}, 0, "Pagar sekolah roboh"},
+		{[]string{"export", "--from", year + "-01-01", "--to", year + "-01-01"}, 0, "0 complaints exported"},
+		{[]string{"export", "--format", "xml"}, exitConfig, "csv or json"},
+		{[]string{"export", "--from", "kemarin"}, exitConfig, "--from"},
+		{[]string{"export", "extra"}, exitConfig, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		code := run(append([]string{"-config", path}, tt.args...), os.Stdin, &out, &out)
+		if code != tt.code || !strings.Contains(out.String(), tt.want) {
+			t.Errorf("%v: %d %q; want %d and %q", tt.args, code, out.String(), tt.code, tt.want)
+		}
+		if code == 0 && !strings.Contains(strings.Join(tt.args, " "), "--personal") && strings.Contains(out.String(), "Pagar sekolah") {
+			t.Errorf("%v: free text without --personal", tt.args)
 		}
 	}
 }

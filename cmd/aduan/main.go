@@ -51,6 +51,8 @@ Usage:
   aduan whatsapp login          link the regency's WhatsApp number (a QR code, or --phone 62812… for a pairing code)
   aduan whatsapp logout         unlink it
   aduan whatsapp groups         list the number's groups with their ids, for the config
+  aduan export [--from --to --format csv|json --personal --out FILE]
+                                every complaint of a period with its timeline (personal data only with --personal)
 
 Flags:
 `
@@ -91,6 +93,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return hashPassword(stdin, stdout, stderr)
 		case rest[0] == "whatsapp":
 			return whatsappCommand(rest[1:], configPath(*configFlag), stdout, stderr)
+		case rest[0] == "export":
+			return exportCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		}
 		fmt.Fprintf(stderr, "aduan: unexpected argument %q (see aduan -h)\n", rest[0])
 		return exitConfig
