@@ -588,14 +588,9 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 			return flows.Outcome{}, err
 		}
 	}
+	var statsErr error
 	if flows.IsStats(ain.Text) {
-		err := tx.EachComplaint(false, func(c *flows.Complaint) bool {
-			ain.All = append(ain.All, *c)
-			return true
-		})
-		if err != nil {
-			return flows.Outcome{}, err
-		}
+		ain.Records = tx.Stats(&statsErr)
 	}
 	if t := flows.MergeTarget(d.cfg, ain); t != "" {
 		var err error
@@ -604,6 +599,9 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 		}
 	}
 	out := flows.Admin(d.cfg, ain, cp, now)
+	if statsErr != nil {
+		return flows.Outcome{}, statsErr
+	}
 	if out.Noticed && linked {
 		link.Noticed = true
 		if err := tx.LinkPost(in.Chat, in.ReplyToID, link); err != nil {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"iter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,8 +35,9 @@ type AdminInput struct {
 	// Target is the complaint a /gabung merges into, loaded by the desk
 	// (MergeTarget names it).
 	Target *Complaint
-	// All are the complaints, loaded by the desk for /statistik (IsStats).
-	All []Complaint
+	// Records are the complaints' statistics records, read by the desk
+	// for /statistik (IsStats) within the transaction.
+	Records iter.Seq[StatRecord]
 	// console is set for an action from the console (see Console): its
 	// user was checked there and its complaint is ReplyTicket; plain marks
 	// a console reply, never read as a command.
@@ -169,7 +171,11 @@ func Admin(cfg *Config, in AdminInput, cp *Complaint, now time.Time) Outcome {
 			a.ack(a.t.StatsUsage, "")
 			return a.outcome()
 		}
-		a.ack(statsText(cfg, Stats(cfg, in.All, cfg.chatOffices(in.Chat), now.AddDate(0, 0, -days), now), days, now), "")
+		records := in.Records
+		if records == nil {
+			records = func(func(StatRecord) bool) {}
+		}
+		a.ack(statsText(cfg, Stats(cfg, records, cfg.chatOffices(in.Chat), now.AddDate(0, 0, -days), now), days, now), "")
 		return a.outcome()
 	case isCmd && !adminCommands[name]:
 		return a.outcome()

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,7 +26,24 @@ type OfficeStats struct {
 	RatingSum, Rated int
 	// Oldest are up to five of the office's oldest open complaints, of any
 	// period.
-	Oldest []Complaint
+	Oldest []StatRecord
+}
+
+// StatRecord is what statistics need of a complaint; the store keeps one
+// per complaint, so statistics read these, not whole complaints.
+type StatRecord struct {
+	Ticket, Office, Category string
+	Status                   Status
+	Created                  time.Time
+	FirstResponseAt          time.Time
+	ResolvedAt               time.Time
+	Rating                   int
+}
+
+// StatRecord is the complaint's statistics record.
+func (c *Complaint) StatRecord() StatRecord {
+	return StatRecord{Ticket: c.Ticket, Office: c.Office, Category: c.Category, Status: c.Status, Created: c.Created,
+		FirstResponseAt: c.FirstResponseAt, ResolvedAt: c.ResolvedAt, Rating: c.Rating}
 }
 
 // Percentiles are the median and the 90th percentile of durations.
@@ -50,7 +68,7 @@ func percentiles(ds []time.Duration) Percentiles {
 
 // Stats computes each office's figures for the complaints that came from
 // from to now; offices limits them (empty: all).
-func Stats(cfg *Config, cps []Complaint, offices []string, from, now time.Time) []OfficeStats {
+func Stats(cfg *Config, records iter.Seq[StatRecord], offices []string, from, now time.Time) []OfficeStats {
 	by := map[string]*OfficeStats{}
 	var order []string
 	for _, o := range cfg.Offices {
@@ -60,14 +78,14 @@ func Stats(cfg *Config, cps []Complaint, offices []string, from, now time.Time) 
 		}
 	}
 	first, resolution := map[string][]time.Duration{}, map[string][]time.Duration{}
-	for i := range cps {
-		c := &cps[i]
+	for rec := range records {
+		c := &rec
 		st, ok := by[c.Office]
 		if !ok || c.Status == StatusMerged {
 			continue
 		}
 		if c.Status.Open() {
-			st.Oldest = append(st.Oldest, *c)
+			st.Oldest = keepOldest(st.Oldest, *c)
 		}
 		if c.Created.Before(from) {
 			continue
@@ -81,7 +99,7 @@ func Stats(cfg *Config, cps []Complaint, offices []string, from, now time.Time) 
 		case c.Status == StatusRejected:
 			st.Rejected++
 		}
-		due := cfg.FirstResponseDue(c)
+		due := cfg.FirstResponseDue(&Complaint{Category: c.Category, Created: c.Created})
 		if !c.FirstResponseAt.IsZero() {
 			st.Answered++
 			first[c.Office] = append(first[c.Office], c.FirstResponseAt.Sub(c.Created))
@@ -104,11 +122,22 @@ func Stats(cfg *Config, cps []Complaint, offices []string, from, now time.Time) 
 	for _, id := range order {
 		st := by[id]
 		st.FirstResponse, st.Resolution = percentiles(first[id]), percentiles(resolution[id])
-		sort.Slice(st.Oldest, func(i, j int) bool { return st.Oldest[i].Created.Before(st.Oldest[j].Created) })
-		st.Oldest = st.Oldest[:min(5, len(st.Oldest))]
 		out = append(out, *st)
 	}
 	return out
+}
+
+// oldestShown is how many of the oldest open complaints statistics name.
+const oldestShown = 5
+
+// keepOldest adds a record to the oldest few, kept sorted oldest first.
+func keepOldest(oldest []StatRecord, r StatRecord) []StatRecord {
+	i := sort.Search(len(oldest), func(i int) bool { return r.Created.Before(oldest[i].Created) })
+	if i == oldestShown {
+		return oldest
+	}
+	oldest = slices.Insert(oldest, i, r)
+	return oldest[:min(len(oldest), oldestShown)]
 }
 
 // statsText is /statistik's one message.

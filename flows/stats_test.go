@@ -3,6 +3,7 @@ package flows
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestStatsAgainstAPlainCount(t *testing.T) {
 		cps = append(cps, c)
 	}
 	from := now.AddDate(0, 0, -30)
-	got := Stats(cfg, cps, []string{"dpupr", "disdik"}, from, now)
+	got := Stats(cfg, slices.Values(records(cps)), []string{"dpupr", "disdik"}, from, now)
 	if len(got) != 2 {
 		t.Fatalf("%d offices", len(got))
 	}
@@ -133,7 +134,7 @@ func TestStatsCommand(t *testing.T) {
 		{dpuChat, "/statistik 12", []string{"Gunakan /statistik"}, "Masuk"},
 	}
 	for _, tt := range tests {
-		out := Admin(cfg, AdminInput{Chat: tt.chat, UserID: "9", Text: tt.text, All: cps}, nil, now)
+		out := Admin(cfg, AdminInput{Chat: tt.chat, UserID: "9", Text: tt.text, Records: slices.Values(records(cps))}, nil, now)
 		if len(out.Messages) != 1 {
 			t.Fatalf("%s: %d messages, want one", tt.text, len(out.Messages))
 		}
@@ -147,4 +148,12 @@ func TestStatsCommand(t *testing.T) {
 			t.Errorf("%s in %s shows %q", tt.text, tt.chat, tt.notWanted)
 		}
 	}
+}
+
+func records(cps []Complaint) []StatRecord {
+	out := make([]StatRecord, len(cps))
+	for i := range cps {
+		out[i] = cps[i].StatRecord()
+	}
+	return out
 }

@@ -30,7 +30,7 @@ var (
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
 	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue,
-		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints}
+		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats}
 )
 
 // ErrLocked means another process holds the database open.
@@ -66,7 +66,11 @@ func Open(path string, opt Options) (*Store, error) {
 				return err
 			}
 		}
-		return (&Tx{tx: tx}).indexOpenPoints()
+		t := &Tx{tx: tx}
+		if err := t.indexOpenPoints(); err != nil {
+			return err
+		}
+		return t.indexStats()
 	})
 	if err != nil {
 		db.Close()
@@ -201,6 +205,9 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 		return errors.New("put complaint: empty ticket")
 	}
 	if err := t.indexPoint(c); err != nil {
+		return err
+	}
+	if err := t.putStat(c); err != nil {
 		return err
 	}
 	return t.put(bucketComplaints, c.Ticket, c)

@@ -177,3 +177,49 @@ func TestOpenPointsBuiltAtOpen(t *testing.T) {
 		return nil
 	})
 }
+
+// Statistics records follow each complaint stored, round-trip every
+// field statistics read, and are built once for a store from before them.
+func TestStatRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	at := time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+	c := flows.Complaint{Ticket: "ADU-2026-000001", Office: "dpupr", Category: "jalan", Status: flows.StatusResolved, Created: at,
+		FirstResponseAt: at.Add(time.Hour), ResolvedAt: at.Add(30 * time.Hour), Rating: 4}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutComplaint(c); err != nil {
+			return err
+		}
+		// As an old store: no records, no mark.
+		if err := tx.tx.DeleteBucket(bucketStats); err != nil {
+			return err
+		}
+		if _, err := tx.tx.CreateBucket(bucketStats); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketMeta).Delete([]byte(metaStats))
+	})
+	s.Close()
+	s = mustOpen(t, path)
+	defer s.Close()
+	var got []flows.StatRecord
+	mustView(t, s, func(tx *Tx) error {
+		return tx.EachStat(func(r flows.StatRecord) bool { got = append(got, r); return true })
+	})
+	want := c.StatRecord()
+	if len(got) != 1 || got[0].Ticket != want.Ticket || got[0].Office != want.Office || got[0].Category != want.Category || got[0].Status != want.Status ||
+		!got[0].Created.Equal(want.Created) || !got[0].FirstResponseAt.Equal(want.FirstResponseAt) || !got[0].ResolvedAt.Equal(want.ResolvedAt) || got[0].Rating != 4 {
+		t.Errorf("record %+v, want %+v", got, want)
+	}
+	// An unanswered complaint: zero times stay zero.
+	mustUpdate(t, s, func(tx *Tx) error {
+		return tx.PutComplaint(flows.Complaint{Ticket: "ADU-2026-000002", Office: "dpupr", Category: "jalan", Status: flows.StatusNew, Created: at})
+	})
+	got = nil
+	mustView(t, s, func(tx *Tx) error {
+		return tx.EachStat(func(r flows.StatRecord) bool { got = append(got, r); return true })
+	})
+	if len(got) != 2 || !got[1].FirstResponseAt.IsZero() || !got[1].ResolvedAt.IsZero() {
+		t.Errorf("unanswered record: %+v", got)
+	}
+}

@@ -546,21 +546,20 @@ func (w *Web) stats(rw http.ResponseWriter, r *http.Request, t *templates) {
 	if err != nil || (days != 7 && days != 365) {
 		days = 30
 	}
-	var all []flows.Complaint
+	now := w.cfg.Now()
+	if w.cfg.Location != nil {
+		now = now.In(w.cfg.Location)
+	}
+	var figures []flows.OfficeStats
 	err = w.store.View(func(tx *store.Tx) error {
-		return tx.EachComplaint(false, func(c *flows.Complaint) bool {
-			all = append(all, *c)
-			return true
-		})
+		var readErr error
+		figures = flows.Stats(w.flows, tx.Stats(&readErr), op.Offices, now.AddDate(0, 0, -days), now)
+		return readErr
 	})
 	if err != nil {
 		w.log.Error("console statistics", "err", err)
 		http.Error(rw, "Statistik tidak dapat dibaca.", http.StatusInternalServerError)
 		return
-	}
-	now := w.cfg.Now()
-	if w.cfg.Location != nil {
-		now = now.In(w.cfg.Location)
 	}
 	dur := func(p flows.Percentiles) string {
 		if p.N == 0 {
@@ -569,7 +568,7 @@ func (w *Web) stats(rw http.ResponseWriter, r *http.Request, t *templates) {
 		return flows.Since(p.Median) + " / " + flows.Since(p.P90)
 	}
 	var rows []statsRow
-	for _, st := range flows.Stats(w.flows, all, op.Offices, now.AddDate(0, 0, -days), now) {
+	for _, st := range figures {
 		row := statsRow{Office: w.flows.OfficeName(st.Office), Received: st.Received, Answered: st.Answered, Resolved: st.Resolved,
 			Rejected: st.Rejected, Open: st.Open, First: dur(st.FirstResponse), Resolution: dur(st.Resolution), InTime: "-", Rating: "-"}
 		if st.Due > 0 {
