@@ -34,6 +34,10 @@ type Category struct {
 	// Staff is how a consultation's answers are signed for the citizen
 	// ("Dokter jaga"); the office's name when empty.
 	Staff string
+	// PublicDescription and PublicLocation let the public API show the
+	// complaints' description and (rounded) place.
+	PublicDescription bool
+	PublicLocation    bool
 }
 
 // The kinds of category.

@@ -58,6 +58,9 @@ type Config struct {
 	Citizen bool
 	// Title heads the citizen chat (default "Aduan Masyarakat").
 	Title string
+	// MinSample is how many complaints an office needs in a period to be
+	// ranked on the public page (default 10).
+	MinSample int
 	// Users may log in to the console. With none, the console is open,
 	// which the caller allows only on a loopback address.
 	Users []User
@@ -86,8 +89,10 @@ type Web struct {
 	log   *slog.Logger
 	users map[string]User
 	hub   hub
-	login *limiter
-	mux   http.Handler
+	// public caches the public performance page.
+	public *publicPage
+	login  *limiter
+	mux    http.Handler
 }
 
 var _ bot.Channel = (*Web)(nil)
@@ -96,6 +101,9 @@ var _ bot.Channel = (*Web)(nil)
 func New(cfg Config, fc *flows.Config, desk Desk, st *store.Store, media *store.Media) (*Web, error) {
 	if cfg.MaxPhoto <= 0 {
 		cfg.MaxPhoto = 10 << 20
+	}
+	if cfg.MinSample <= 0 {
+		cfg.MinSample = 10
 	}
 	if strings.TrimSpace(cfg.Title) == "" {
 		cfg.Title = "Aduan Masyarakat"
@@ -149,6 +157,8 @@ func (w *Web) routes(t *templates) http.Handler {
 		})
 	}
 	w.consoleRoutes(mux, t)
+	w.publicRoutes(mux)
+	w.open311Routes(mux)
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "Permintaan dari situs lain ditolak.", http.StatusForbidden)

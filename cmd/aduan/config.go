@@ -81,7 +81,12 @@ type fileConfig struct {
 		RemindBefore     time.Duration `mapstructure:"remind_before"`
 		Kind             string        `mapstructure:"kind"`
 		Staff            string        `mapstructure:"staff"`
+		PublicDesc       bool          `mapstructure:"public_description"`
+		PublicLocation   bool          `mapstructure:"public_location"`
 	} `mapstructure:"categories"`
+	Public struct {
+		MinSample int `mapstructure:"min_sample"`
+	} `mapstructure:"public"`
 	Deadlines struct {
 		FirstResponse  time.Duration `mapstructure:"first_response"`
 		RemindBefore   time.Duration `mapstructure:"remind_before"`
@@ -143,6 +148,7 @@ var defaults = map[string]any{
 	"emergency.numbers":         nil,
 	"privacy.retention":         "17520h",
 	"duplicate_radius":          100,
+	"public.min_sample":         10,
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -339,7 +345,7 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	for _, k := range fc.Categories {
 		f.Categories = append(f.Categories, flows.Category{ID: k.ID, Label: k.Label, Office: k.Office,
 			PhotoRequired: k.PhotoRequired, LocationRequired: k.LocationRequired, FirstResponse: k.FirstResponse, RemindBefore: k.RemindBefore,
-			Kind: strings.TrimSpace(k.Kind), Staff: k.Staff})
+			Kind: strings.TrimSpace(k.Kind), Staff: k.Staff, PublicDescription: k.PublicDesc, PublicLocation: k.PublicLocation})
 	}
 	dl, err := fc.deadlines(loc)
 	if err != nil {
@@ -403,7 +409,10 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 	if n := len([]rune(w.Title)); n == 0 || n > 80 {
 		return fmt.Errorf("web.title: %q must be 1 to 80 characters", w.Title)
 	}
-	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
+	if fc.Public.MinSample < 1 || fc.Public.MinSample > 10000 {
+		return fmt.Errorf("public.min_sample: %d must be between 1 and 10000", fc.Public.MinSample)
+	}
+	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, MinSample: fc.Public.MinSample, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
 	seen := map[string]bool{}
 	for i, u := range w.ConsoleUsers {
 		key := fmt.Sprintf("web.console_users[%d]", i)
