@@ -116,14 +116,18 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page, size := 1, 50
-	for name, v := range map[string]*int{"page": &page, "page_size": &size} {
-		if s := q.Get(name); s != "" {
+	for _, p := range []struct {
+		name string
+		v    *int
+		max  int
+	}{{"page", &page, math.MaxInt32}, {"page_size", &size, maxPageSize}} {
+		if s := q.Get(p.name); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || (name == "page_size" && n > maxPageSize) {
-				open311Fail(rw, http.StatusBadRequest, name+" must be a number from 1"+map[bool]string{true: " to 1000", false: ""}[name == "page_size"])
+			if err != nil || n < 1 || n > p.max {
+				open311Fail(rw, http.StatusBadRequest, p.name+" must be a number from 1 to "+strconv.Itoa(p.max))
 				return
 			}
-			*v = n
+			*p.v = n
 		}
 	}
 	out := []request{}
