@@ -58,22 +58,26 @@ func (t *Tx) OpenPoints(category string) []OpenPoint {
 // (a store from before the index gets it built once, at open).
 const metaOpenPoints = "index:openpoints"
 
-func (t *Tx) indexOpenPoints() error {
-	if t.Meta(metaOpenPoints) != "" {
+func (t *Tx) indexOpenPoints() error { return t.indexOnce(metaOpenPoints, t.indexPoint) }
+
+// indexOnce builds an index kept by PutComplaint for a store from before
+// it: put runs for every complaint, once; meta records that it did.
+func (t *Tx) indexOnce(meta string, put func(flows.Complaint) error) error {
+	if t.Meta(meta) != "" {
 		return nil
 	}
 	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
-		if err := t.indexPoint(*c); err != nil {
+		if err := put(*c); err != nil {
 			t.err = err
 			return false
 		}
 		return true
 	})
 	if err == nil {
-		err = t.err
+		err, t.err = t.err, nil
 	}
 	if err != nil {
-		return fmt.Errorf("index open points: %w", err)
+		return fmt.Errorf("build index %s: %w", meta, err)
 	}
-	return t.SetMeta(metaOpenPoints, "1")
+	return t.SetMeta(meta, "1")
 }

@@ -135,22 +135,4 @@ func (t *Tx) EachStat(fn func(r flows.StatRecord) bool) error {
 }
 
 // indexStats builds the records of a store from before them, once.
-func (t *Tx) indexStats() error {
-	if t.Meta(metaStats) != "" {
-		return nil
-	}
-	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
-		if err := t.putStat(*c); err != nil {
-			t.err = err
-			return false
-		}
-		return true
-	})
-	if err == nil {
-		err = t.err
-	}
-	if err != nil {
-		return fmt.Errorf("index statistics: %w", err)
-	}
-	return t.SetMeta(metaStats, "1")
-}
+func (t *Tx) indexStats() error { return t.indexOnce(metaStats, t.putStat) }
