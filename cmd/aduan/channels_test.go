@@ -95,23 +95,7 @@ func TestAcrossChannels(t *testing.T) {
 	if page := citizen.get("/"); !strings.Contains(page, "<title>Aduan Masyarakat Kabupaten Klaten</title>") {
 		t.Errorf("the chat page does not carry web.title")
 	}
-	var opened struct{ CSRF string }
-	json.Unmarshal([]byte(citizen.get("/api/obrolan")), &opened)
-	for i, msg := range []map[string]any{
-		{"choice": "menu:aduan", "label": "📝 Buat aduan"}, {"choice": "cat:sekolah", "label": "🏫 Sekolah"}, {"text": "Pagar sekolah roboh ditabrak truk."},
-		{"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "✅ Kirim"},
-	} {
-		msg["id"] = "w" + strconv.Itoa(i)
-		citizen.postJSON("/api/kirim", opened.CSRF, msg)
-		// Each answer comes before the next message, as a person waits.
-		n := i
-		if !waitFor(func() bool {
-			return strings.Count(citizen.get("/api/obrolan?after=0"), `"mine":true`) == n+1 && botLines(citizen) >= n+1
-		}) {
-			t.Fatalf("no answer to web message %d: %s", i, citizen.get("/api/obrolan?after=0"))
-		}
-	}
-	webTicket := ticketIn(t, citizen.get("/api/obrolan?after=0"))
+	webTicket := fileWebSchool(t, citizen)
 	if webTicket == telegramTicket {
 		t.Fatalf("web complaint not filed; transcript: %s", citizen.get("/api/obrolan?after=0"))
 	}
@@ -169,6 +153,33 @@ func mustServe(t *testing.T, cfg *appConfig, logs io.Writer) (base string, stop 
 		t.Fatal("the HTTP server did not start")
 	}
 	return "", stop
+}
+
+// fileWebSchool files a school complaint in the web chat as a citizen
+// would, waiting for each answer, and returns its ticket.
+func fileWebSchool(t *testing.T, web *client) string {
+	t.Helper()
+	var opened struct{ CSRF string }
+	json.Unmarshal([]byte(web.get("/api/obrolan")), &opened)
+	for i, msg := range []map[string]any{
+		{"choice": "menu:aduan", "label": "📝 Buat aduan"}, {"choice": "cat:sekolah", "label": "🏫 Sekolah"}, {"text": "Pagar sekolah roboh ditabrak truk."},
+		{"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "✅ Kirim"},
+	} {
+		msg["id"] = "w" + strconv.Itoa(i)
+		web.postJSON("/api/kirim", opened.CSRF, msg)
+		// Each answer comes before the next message, as a person waits.
+		n := i
+		if !waitFor(func() bool {
+			return strings.Count(web.get("/api/obrolan?after=0"), `"mine":true`) == n+1 && botLines(web) >= n+1
+		}) {
+			t.Fatalf("no answer to web message %d: %s", i, web.get("/api/obrolan?after=0"))
+		}
+	}
+	transcript := web.get("/api/obrolan?after=0")
+	if !strings.Contains(transcript, "tercatat") {
+		t.Fatalf("no complaint filed: %s", transcript)
+	}
+	return ticketIn(t, transcript)
 }
 
 func ticketIn(t *testing.T, text string) string {
@@ -329,19 +340,7 @@ func TestExportCommand(t *testing.T) {
 	}
 	// A complaint through the web chat, while aduan runs.
 	base, stop := mustServe(t, cfg, io.Discard)
-	web := newClient(t, base)
-	var opened struct{ CSRF string }
-	json.Unmarshal([]byte(web.get("/api/obrolan")), &opened)
-	for i, msg := range []map[string]any{
-		{"choice": "menu:aduan", "label": "Buat aduan"}, {"choice": "cat:sekolah", "label": "Sekolah"},
-		{"text": "Pagar sekolah roboh ditabrak truk."}, {"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "Kirim"},
-	} {
-		msg["id"] = "e" + strconv.Itoa(i)
-		web.postJSON("/api/kirim", opened.CSRF, msg)
-	}
-	if !waitFor(func() bool { return strings.Contains(web.get("/api/obrolan?after=0"), "tercatat") }) {
-		t.Fatal("no complaint filed")
-	}
+	fileWebSchool(t, newClient(t, base))
 	var out bytes.Buffer
 	if code := run([]string{"-config", path, "export"}, os.Stdin, &out, &out); code != exitRuntime || !strings.Contains(out.String(), "aduan is running") {
 		t.Errorf("export while running: %d %q", code, out.String())

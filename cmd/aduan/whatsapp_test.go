@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"image"
 	"image/png"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,20 +151,7 @@ func TestWhatsAppAcrossChannels(t *testing.T) {
 
 	// A web citizen, answered from Disdik's WhatsApp group.
 	web := newClient(t, base)
-	var opened struct{ CSRF string }
-	json.Unmarshal([]byte(web.get("/api/obrolan")), &opened)
-	for i, msg := range []map[string]any{
-		{"choice": "menu:aduan", "label": "Buat aduan"}, {"choice": "cat:sekolah", "label": "Sekolah"},
-		{"text": "Pagar sekolah roboh ditabrak truk."}, {"text": "SDN 1 Klaten"}, {"text": "lewati"}, {"choice": "ok:kirim", "label": "Kirim"},
-	} {
-		msg["id"] = "w" + strconv.Itoa(i)
-		web.postJSON("/api/kirim", opened.CSRF, msg)
-		n := i
-		if !waitFor(func() bool { return botLines(web) >= n+1 }) {
-			t.Fatalf("no answer to web message %d", i)
-		}
-	}
-	webTicket := ticketIn(t, web.get("/api/obrolan?after=0"))
+	webTicket := fileWebSchool(t, web)
 	webPost, ok := cli.Wait(wait, waAdmin, "📢 ADUAN "+webTicket)
 	if !ok {
 		t.Fatalf("the web complaint never reached the WhatsApp group: %q", textsOf(cli.To(waAdmin)))
