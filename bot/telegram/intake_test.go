@@ -152,3 +152,32 @@ func TestGetMeAtStart(t *testing.T) {
 		t.Errorf("getMe %d, getUpdates %d calls; want getMe first and no polling", srv.Calls("getMe"), srv.Calls("getUpdates"))
 	}
 }
+
+// The channel is ready once getUpdates answers, and not while it fails:
+// /readyz tells.
+func TestReadyFollowsGetUpdates(t *testing.T) {
+	srv := telegramtest.New(t)
+	h := mustStart(t, srv, t.TempDir(), testConfig(false))
+	// The desk's readiness changes without the server noticing: look at
+	// it every few milliseconds, up to a deadline.
+	eventually := func(d time.Duration, cond func() bool) bool {
+		deadline := time.Now().Add(d)
+		for !cond() {
+			if time.Now().After(deadline) {
+				return false
+			}
+			<-time.After(5 * time.Millisecond)
+		}
+		return true
+	}
+	if !eventually(wait, func() bool { return h.desk.Ready() == nil }) {
+		t.Fatalf("not ready after getUpdates answered: %v", h.desk.Ready())
+	}
+	srv.Fail(telegramtest.Failure{Method: "getUpdates", Times: 3, Code: 502, Desc: "Bad Gateway"})
+	if !eventually(wait, func() bool { err := h.desk.Ready(); return err != nil && strings.Contains(err.Error(), "telegram") }) {
+		t.Fatal("still ready while getUpdates fails")
+	}
+	if !eventually(30*time.Second, func() bool { return h.desk.Ready() == nil }) {
+		t.Errorf("not ready again after getUpdates recovered: %v", h.desk.Ready())
+	}
+}

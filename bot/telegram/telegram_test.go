@@ -79,6 +79,7 @@ type harness struct {
 	t      *testing.T
 	srv    *telegramtest.Server
 	st     *store.Store
+	desk   *bot.Desk
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	runErr error
@@ -102,7 +103,7 @@ func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Co
 	}
 	desk.AddChannel(tg)
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, srv: srv, st: st, cancel: cancel}
+	h := &harness{t: t, srv: srv, st: st, desk: desk, cancel: cancel}
 	h.done.Add(2)
 	go func() { defer h.done.Done(); desk.Run(ctx) }()
 	go func() { defer h.done.Done(); h.runErr = tg.Run(ctx) }()
