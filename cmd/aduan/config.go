@@ -31,6 +31,7 @@ type fileConfig struct {
 	TicketPrefix  string `mapstructure:"ticket_prefix"`
 	Timezone      string `mapstructure:"timezone"`
 	LogLevel      string `mapstructure:"log_level"`
+	LogFormat     string `mapstructure:"log_format"`
 	Coordinator   string `mapstructure:"coordinator"`
 	ShowAdminName bool   `mapstructure:"show_admin_name"`
 	MaxPhotos     int    `mapstructure:"max_photos"`
@@ -121,6 +122,7 @@ var defaults = map[string]any{
 	"ticket_prefix":             "ADU",
 	"timezone":                  "Asia/Jakarta",
 	"log_level":                 "info",
+	"log_format":                "text",
 	"coordinator":               "diskominfo",
 	"show_admin_name":           false,
 	"max_photos":                5,
@@ -159,12 +161,13 @@ var defaults = map[string]any{
 
 // appConfig is the checked configuration the program runs with.
 type appConfig struct {
-	DataDir  string
-	Location *time.Location
-	LogLevel string
-	HTTPAddr string
-	Web      web.Config
-	Telegram struct {
+	DataDir   string
+	Location  *time.Location
+	LogLevel  string
+	LogFormat string
+	HTTPAddr  string
+	Web       web.Config
+	Telegram  struct {
 		Token       string
 		APIURL      string
 		PollTimeout time.Duration
@@ -212,6 +215,9 @@ func loadConfig(path string) (*appConfig, error) {
 			return nil, fmt.Errorf("bind %s: %w", k, err)
 		}
 	}
+	if err := secretFiles(v); err != nil {
+		return nil, err
+	}
 	if err := v.ReadInConfig(); err != nil {
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
@@ -258,7 +264,10 @@ func loadConfig(path string) (*appConfig, error) {
 // check turns the file's values into the running config, or an error that
 // names the key at fault.
 func (fc *fileConfig) check() (*appConfig, error) {
-	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel}
+	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel, LogFormat: fc.LogFormat}
+	if fc.LogFormat != "text" && fc.LogFormat != "json" {
+		return nil, fmt.Errorf("log_format: %q must be text or json", fc.LogFormat)
+	}
 	if strings.TrimSpace(fc.DataDir) == "" {
 		return nil, errors.New("data_dir: must not be empty")
 	}

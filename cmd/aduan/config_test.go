@@ -240,6 +240,48 @@ func TestHashPassword(t *testing.T) {
 	}
 }
 
+// Secrets may come from files named by ADUAN_<KEY>_FILE (Docker and
+// systemd mount them so).
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	token := write("token", "42:from-a-file\n")
+	t.Setenv("ADUAN_TELEGRAM_TOKEN_FILE", token)
+	cfg, err := loadConfig(mustWrite(t, shipped(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Telegram.Token != "42:from-a-file" {
+		t.Errorf("token = %q", cfg.Telegram.Token)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"both ways", map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x"}, "ADUAN_TELEGRAM_TOKEN and ADUAN_TELEGRAM_TOKEN_FILE are both set"},
+		{"missing file", map[string]string{"ADUAN_TELEGRAM_TOKEN_FILE": filepath.Join(dir, "nope")}, "ADUAN_TELEGRAM_TOKEN_FILE"},
+		{"bad value in a file", map[string]string{"ADUAN_MAX_PHOTOS_FILE": write("photos", "banyak")}, "environment variable ADUAN_MAX_PHOTOS_FILE (the file "},
+		{"bad log format", map[string]string{"ADUAN_LOG_FORMAT": "xml"}, "log_format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			if _, err := loadConfig(mustWrite(t, shipped(t))); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestDeadlinesConfig(t *testing.T) {
 	t.Setenv("ADUAN_DEADLINES_FIRST_RESPONSE", "30s")
 	t.Setenv("ADUAN_DEADLINES_REMIND_BEFORE", "10s")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,7 +28,7 @@ func checkEnvironment() error {
 	known := map[string]bool{"ADUAN_CONFIG": true}
 	var names []string
 	for k := range defaults {
-		known[envName(k)] = true
+		known[envName(k)], known[envName(k)+"_FILE"] = true, true
 		names = append(names, envName(k))
 	}
 	var unknown []string
@@ -59,16 +60,18 @@ func blameEnvironment(err error) (error, bool) {
 	// Longer keys first: "web.max_photo_mb" before a shorter key it contains.
 	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
 	for _, k := range keys {
-		val, set := os.LookupEnv(envName(k))
-		if !set {
+		if !strings.HasPrefix(msg, k+":") && !strings.Contains(msg, "'"+k+"'") && !strings.Contains(msg, " "+k+":") {
 			continue
 		}
-		if strings.HasPrefix(msg, k+":") || strings.Contains(msg, "'"+k+"'") || strings.Contains(msg, " "+k+":") {
+		if val, set := os.LookupEnv(envName(k)); set {
 			shown := strconv.Quote(val)
 			if secretKey(k) {
 				shown = "(hidden)"
 			}
 			return fmt.Errorf("environment variable %s=%s: %w", envName(k), shown, err), true
+		}
+		if path, set := os.LookupEnv(envName(k) + "_FILE"); set {
+			return fmt.Errorf("environment variable %s_FILE (the file %s): %w", envName(k), path, err), true
 		}
 	}
 	return err, false
@@ -171,4 +174,30 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(rb)]
+}
+
+// secretFiles reads ADUAN_<KEY>_FILE variables: the key's value is the
+// file's content (a secret mounted by Docker or systemd), without its last
+// line break. A key set both ways is refused.
+func secretFiles(v *viper.Viper) error {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		path, ok := os.LookupEnv(envName(k) + "_FILE")
+		if !ok {
+			continue
+		}
+		if _, both := os.LookupEnv(envName(k)); both {
+			return fmt.Errorf("environment variables %s and %s_FILE are both set; keep one", envName(k), envName(k))
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("environment variable %s_FILE: %w", envName(k), err)
+		}
+		v.Set(k, strings.TrimRight(string(data), "\r\n"))
+	}
+	return nil
 }

@@ -113,7 +113,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aduan: %s is valid: %d offices, %d categories; channels: %s\n", path, len(cfg.Flows.Offices), len(cfg.Flows.Categories), cfg.channels())
 		return 0
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	log := newLogger(cfg.LogFormat, cfg.LogLevel, stderr)
 	slog.SetDefault(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -184,6 +184,15 @@ func checkDataDir(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// newLogger logs as text or JSON (log_format) from a level (log_level).
+func newLogger(format, level string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: logLevel(level)}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func logLevel(s string) slog.Level {

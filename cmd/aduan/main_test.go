@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -73,5 +74,20 @@ func TestPortInUse(t *testing.T) {
 	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err == nil || !strings.Contains(err.Error(), "http_addr "+taken.Addr().String()) || !strings.Contains(err.Error(), "ADUAN_HTTP_ADDR") {
 		t.Errorf("serve on a taken port: %v", err)
+	}
+}
+
+func TestLogFormat(t *testing.T) {
+	var buf strings.Builder
+	newLogger("json", "info", &buf).Info("aduan started", "http", "http://127.0.0.1:8080")
+	newLogger("json", "warn", &buf).Info("not shown")
+	var line map[string]any
+	if err := json.Unmarshal([]byte(buf.String()), &line); err != nil || line["msg"] != "aduan started" || line["http"] != "http://127.0.0.1:8080" {
+		t.Errorf("json log %q: %v", buf.String(), err)
+	}
+	buf.Reset()
+	newLogger("text", "debug", &buf).Debug("detail")
+	if !strings.Contains(buf.String(), "level=DEBUG msg=detail") {
+		t.Errorf("text log %q", buf.String())
 	}
 }
