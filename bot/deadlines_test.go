@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"aduan/flows"
 	"aduan/store"
 )
@@ -311,5 +314,42 @@ func TestStatsFromTheStore(t *testing.T) {
 	got := strings.Join(outbox(t, d, admin), "\n")
 	if !strings.Contains(got, "Statistik 7 hari") || !strings.Contains(got, "DPU-PR\nMasuk 2 · dijawab 0") {
 		t.Errorf("/statistik: %q", got)
+	}
+}
+
+// The sender's results reach the metrics: sent, and why not.
+func TestSendMetrics(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	if err := d.EnableMetrics(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	fake := newFake()
+	fake.fail = func(m flows.Message) error {
+		if m.To.ID == "902" {
+			return &PermanentError{Reason: ReasonBlocked, Err: errors.New("blocked")}
+		}
+		return nil
+	}
+	d.AddChannel(fake)
+	runDesk(t, d)
+	fileRoad(t, d, "901")
+	fileRoad(t, d, "902")
+	sent := func() float64 { return testutil.ToFloat64(d.metrics.outbound.WithLabelValues("fake", "sent")) }
+	blocked := func() float64 { return testutil.ToFloat64(d.metrics.outbound.WithLabelValues("fake", "blocked")) }
+	deadline := time.Now().Add(10 * time.Second)
+	for (sent() < 8 || blocked() < 6) && time.Now().Before(deadline) {
+		select {
+		case <-fake.notify:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	// 901's six answers and both complaints' posts went out; 902 blocked
+	// all six of its answers.
+	if sent() != 8 || blocked() != 6 {
+		t.Errorf("sent %v, blocked %v; want 8 and 6", sent(), blocked())
+	}
+	if got := testutil.ToFloat64(d.metrics.inbound.WithLabelValues("fake", "choice")); got != 6 {
+		t.Errorf("inbound choices %v, want 6", got)
 	}
 }

@@ -54,6 +54,8 @@ type Desk struct {
 	// recordFault, when set by a test, fails the sender's records, as a
 	// full disk would.
 	recordFault func() error
+	// metrics, when enabled, count what the desk does.
+	metrics *metrics
 }
 
 // metaMoved starts the store keys of chat moves: metaMoved + old chat →
@@ -147,6 +149,7 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, kee
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	start := time.Now()
 	now := d.now()
 	var result flows.Outcome
 	var moved bool
@@ -193,6 +196,7 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, kee
 	}
 	d.woken(result)
 	d.dropMedia(result.Unused)
+	d.metrics.handled(in.Chat.Channel, in.Input.Kind, time.Since(start))
 	return nil
 }
 

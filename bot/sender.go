@@ -139,6 +139,24 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 	}
 }
 
+// count tells the metrics how a send ended.
+func (s *sender) count(err error) {
+	m, channel := s.d.metrics, s.ch.Name()
+	var retry *RetryAfterError
+	var perm *PermanentError
+	switch {
+	case err == nil:
+		m.sent(channel, "sent")
+	case errors.As(err, &retry):
+		m.rateLimited(channel)
+		m.sent(channel, "retry_after")
+	case errors.As(err, &perm):
+		m.sent(channel, reasonLabel(perm.Reason))
+	default:
+		m.sent(channel, "error")
+	}
+}
+
 // maxPrunedSessions bounds one transaction of session pruning.
 const maxPrunedSessions = 1000
 
@@ -391,6 +409,9 @@ func (s *sender) deliver(ctx context.Context, key outKey, chat flows.Chat) outco
 	var retry *RetryAfterError
 	var moved *MovedError
 	var perm *PermanentError
+	if ctx.Err() == nil {
+		s.count(err)
+	}
 	switch {
 	case err == nil:
 		s.mu.Lock()

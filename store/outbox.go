@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"aduan/flows"
 )
@@ -121,4 +122,17 @@ func (t *Tx) OutboxSeq() uint64 {
 // OutboxLen counts the messages waiting in the outbox.
 func (t *Tx) OutboxLen() int {
 	return t.tx.Bucket(bucketOutbox).Stats().KeyN
+}
+
+// OutboxByChannel counts the outbox's messages by channel.
+func (t *Tx) OutboxByChannel() map[string]int {
+	out := map[string]int{}
+	c := t.tx.Bucket(bucketOutbox).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		channel, _, ok := strings.Cut(string(k), "\x00")
+		if ok {
+			out[channel]++
+		}
+	}
+	return out
 }

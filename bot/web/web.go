@@ -61,6 +61,10 @@ type Config struct {
 	// MinSample is how many complaints an office needs in a period to be
 	// ranked on the public page (default 10).
 	MinSample int
+	// Metrics, when set, is served at /metrics; MetricsToken, when set, is
+	// the bearer token a scrape must carry.
+	Metrics      http.Handler
+	MetricsToken string
 	// Users may log in to the console. With none, the console is open,
 	// which the caller allows only on a loopback address.
 	Users []User
@@ -149,6 +153,16 @@ func (w *Web) routes(t *templates) http.Handler {
 		fmt.Fprintln(rw, "ok")
 	})
 	mux.HandleFunc("GET /readyz", w.readyz)
+	if w.cfg.Metrics != nil {
+		mux.HandleFunc("GET /metrics", func(rw http.ResponseWriter, r *http.Request) {
+			if w.cfg.MetricsToken != "" && !sameToken(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), w.cfg.MetricsToken) {
+				rw.Header().Set("WWW-Authenticate", `Bearer realm="aduan"`)
+				http.Error(rw, "a bearer token is required", http.StatusUnauthorized)
+				return
+			}
+			w.cfg.Metrics.ServeHTTP(rw, r)
+		})
+	}
 	if w.cfg.Citizen {
 		w.citizenRoutes(mux)
 	} else {

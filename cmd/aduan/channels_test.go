@@ -370,3 +370,53 @@ func TestExportCommand(t *testing.T) {
 		}
 	}
 }
+
+// /metrics counts what came in and went out, and reads the complaints and
+// the outbox from the store; a configured token is required.
+func TestMetrics(t *testing.T) {
+	t.Setenv("ADUAN_DATA_DIR", t.TempDir())
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("ADUAN_METRICS_TOKEN", "rahasia-metrik")
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := mustServe(t, cfg, io.Discard)
+	fileWebSchool(t, newClient(t, base))
+	scrape := func(token string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, _ := scrape(""); code != http.StatusUnauthorized {
+		t.Errorf("scrape without the token: %d", code)
+	}
+	if code, _ := scrape("salah"); code != http.StatusUnauthorized {
+		t.Errorf("scrape with a wrong token: %d", code)
+	}
+	code, body := scrape("rahasia-metrik")
+	for _, want := range []string{
+		`aduan_inbound_messages_total{channel="web",kind="choice"} 3`,
+		`aduan_inbound_messages_total{channel="web",kind="text"} 3`,
+		`aduan_complaints{office="disdik",status="baru"} 1`,
+		`aduan_outbox_messages{channel="web"} 0`,
+		`aduan_handle_seconds_count 6`,
+		`aduan_first_response_seconds_count 0`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q (status %d)", want, code)
+		}
+	}
+	if strings.Contains(body, "Pagar sekolah") {
+		t.Errorf("metrics carry complaint text")
+	}
+}

@@ -88,6 +88,9 @@ type fileConfig struct {
 	Public struct {
 		MinSample int `mapstructure:"min_sample"`
 	} `mapstructure:"public"`
+	Metrics struct {
+		Token string `mapstructure:"token"`
+	} `mapstructure:"metrics"`
 	Deadlines struct {
 		FirstResponse  time.Duration `mapstructure:"first_response"`
 		RemindBefore   time.Duration `mapstructure:"remind_before"`
@@ -151,6 +154,7 @@ var defaults = map[string]any{
 	"privacy.retention":         "17520h",
 	"duplicate_radius":          100,
 	"public.min_sample":         10,
+	"metrics.token":             "",
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -421,7 +425,7 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 	if fc.Public.MinSample < 1 || fc.Public.MinSample > 10000 {
 		return fmt.Errorf("public.min_sample: %d must be between 1 and 10000", fc.Public.MinSample)
 	}
-	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, MinSample: fc.Public.MinSample, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
+	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, MinSample: fc.Public.MinSample, MetricsToken: fc.Metrics.Token, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
 	seen := map[string]bool{}
 	for i, u := range w.ConsoleUsers {
 		key := fmt.Sprintf("web.console_users[%d]", i)

@@ -23,6 +23,10 @@ import (
 
 	_ "time/tzdata" // Asia/Jakarta on machines without a zoneinfo database
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"aduan/bot"
 	"aduan/bot/telegram"
 	"aduan/bot/web"
@@ -218,8 +222,14 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 		return err
 	}
 	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log, Media: media})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := desk.EnableMetrics(reg); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	webCfg := cfg.Web
 	webCfg.Logger, webCfg.Location = log, cfg.Location
+	webCfg.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	site, err := web.New(webCfg, &cfg.Flows, desk, st, media)
 	if err != nil {
 		return err
