@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"aduan/flows"
 	"aduan/store"
@@ -73,11 +75,20 @@ type Checker interface {
 // Ready reports whether the desk can work: the store answers and each
 // channel that can tell is connected. The error names what is not.
 func (d *Desk) Ready() error {
-	if err := d.store.View(func(*store.Tx) error { return nil }); err != nil {
+	var outbox map[string]store.OutboxState
+	if err := d.store.View(func(tx *store.Tx) error { outbox = tx.OutboxByChannel(); return nil }); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	d.mu.Lock()
 	var errs []error
+	if max := d.opt.MaxOutboxAge; max > 0 {
+		for channel, st := range outbox {
+			if !st.Oldest.IsZero() && time.Since(st.Oldest) > max {
+				errs = append(errs, fmt.Errorf("%s: the oldest message has waited %s in the outbox (%d waiting)",
+					channel, time.Since(st.Oldest).Round(time.Second), st.Messages))
+			}
+		}
+	}
+	d.mu.Lock()
 	for name, s := range d.senders {
 		if c, ok := s.ch.(Checker); ok {
 			if err := c.Ready(); err != nil {
@@ -86,6 +97,7 @@ func (d *Desk) Ready() error {
 		}
 	}
 	d.mu.Unlock()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }
 

@@ -353,3 +353,43 @@ func TestSendMetrics(t *testing.T) {
 		t.Errorf("inbound choices %v, want 6", got)
 	}
 }
+
+// A message that waits too long in the outbox makes the desk unready,
+// with the reason; the metrics show its age.
+func TestReadyWhenTheOutboxWaits(t *testing.T) {
+	fake := newFake()
+	fake.fail = func(flows.Message) error { return errors.New("platform down") }
+	d, _ := mustDeskWith(t, fake, Options{MaxOutboxAge: 50 * time.Millisecond, MinBackoff: time.Hour})
+	reg := prometheus.NewRegistry()
+	if err := d.EnableMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	runDesk(t, d)
+	if err := d.Handle(context.Background(), Inbound{Key: "fake:w:1", Chat: flows.Chat{Channel: "fake", ID: "950"}, Private: true,
+		Input: flows.Input{Kind: flows.InputCommand, Command: "start"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ready(); err != nil {
+		t.Fatalf("ready with a fresh outbox: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Ready() == nil && time.Now().Before(deadline) {
+		<-time.After(10 * time.Millisecond)
+	}
+	if err := d.Ready(); err == nil || !strings.Contains(err.Error(), "fake: the oldest message has waited") {
+		t.Errorf("Ready = %v, want the outbox's age", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var age float64
+	for _, f := range families {
+		if f.GetName() == "aduan_outbox_oldest_seconds" {
+			age = f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	if age <= 0 {
+		t.Errorf("aduan_outbox_oldest_seconds = %v", age)
+	}
+}

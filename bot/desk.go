@@ -32,6 +32,9 @@ type Options struct {
 	// Media, when set, is where photos no complaint or chat shows any more
 	// (erased) are deleted.
 	Media *store.Media
+	// MaxOutboxAge, when set, makes Ready fail while a message has waited
+	// longer in the outbox.
+	MaxOutboxAge time.Duration
 }
 
 // Desk is the complaint desk.

@@ -70,6 +70,7 @@ type storeCollector struct{ d *Desk }
 
 var (
 	descOutbox     = prometheus.NewDesc("aduan_outbox_messages", "Messages waiting in the outbox, by channel.", []string{"channel"}, nil)
+	descOutboxAge  = prometheus.NewDesc("aduan_outbox_oldest_seconds", "Age of the oldest message waiting in the outbox, by channel.", []string{"channel"}, nil)
 	descComplaints = prometheus.NewDesc("aduan_complaints", "Complaints by status and office.", []string{"status", "office"}, nil)
 	descFirst      = prometheus.NewDesc("aduan_first_response_seconds", "Time from a complaint's arrival to its first answer.", nil, nil)
 )
@@ -80,6 +81,7 @@ var firstBuckets = []float64{900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 48 * 360
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descOutbox
+	ch <- descOutboxAge
 	ch <- descComplaints
 	ch <- descFirst
 }
@@ -87,14 +89,12 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	type key struct{ status, office string }
 	counts := map[key]int{}
-	outbox := map[string]int{}
+	outbox := map[string]store.OutboxState{}
 	buckets := make(map[float64]uint64, len(firstBuckets))
 	var n uint64
 	var sum float64
 	err := c.d.store.View(func(tx *store.Tx) error {
-		for ch, count := range tx.OutboxByChannel() {
-			outbox[ch] = count
-		}
+		outbox = tx.OutboxByChannel()
 		return tx.EachStat(func(r flows.StatRecord) bool {
 			counts[key{string(r.Status), r.Office}]++
 			if !r.FirstResponseAt.IsZero() {
@@ -117,12 +117,18 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.d.mu.Lock()
 	for name := range c.d.senders {
 		if _, ok := outbox[name]; !ok {
-			outbox[name] = 0
+			outbox[name] = store.OutboxState{}
 		}
 	}
 	c.d.mu.Unlock()
-	for channel, count := range outbox {
-		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(count), channel)
+	now := time.Now()
+	for channel, st := range outbox {
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(st.Messages), channel)
+		age := 0.0
+		if !st.Oldest.IsZero() {
+			age = now.Sub(st.Oldest).Seconds()
+		}
+		ch <- prometheus.MustNewConstMetric(descOutboxAge, prometheus.GaugeValue, age, channel)
 	}
 	for k, count := range counts {
 		ch <- prometheus.MustNewConstMetric(descComplaints, prometheus.GaugeValue, float64(count), k.status, k.office)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"aduan/flows"
 )
@@ -21,30 +22,38 @@ type Outgoing struct {
 	// Parts holds the platform ids of each part already sent, so a retry
 	// goes on with the next part instead of sending one twice.
 	Parts [][]string
+	// At is when the message was queued (zero for entries from before).
+	At time.Time
 }
 
 // outgoing is how an outbox entry is stored.
 type outgoing struct {
 	Message *flows.Message `json:"m"`
 	Parts   [][]string     `json:"p,omitempty"`
+	// At is when it was queued, in Unix milliseconds.
+	At int64 `json:"t,omitempty"`
 }
 
-func decodeOutgoing(data []byte) (flows.Message, [][]string, error) {
+func decodeOutgoing(data []byte) (outgoing, error) {
 	var o outgoing
 	if err := json.Unmarshal(data, &o); err != nil {
-		return flows.Message{}, nil, err
+		return o, err
 	}
 	if o.Message == nil {
 		// An entry written before parts were recorded: the message alone.
 		var m flows.Message
 		err := json.Unmarshal(data, &m)
-		return m, nil, err
+		return outgoing{Message: &m}, err
 	}
-	return *o.Message, o.Parts, nil
+	return o, nil
 }
 
 func (t *Tx) putOutgoing(o Outgoing) error {
-	data, err := json.Marshal(outgoing{Message: &o.Message, Parts: o.Parts})
+	at := int64(0)
+	if !o.At.IsZero() {
+		at = o.At.UnixMilli()
+	}
+	data, err := json.Marshal(outgoing{Message: &o.Message, Parts: o.Parts, At: at})
 	if err != nil {
 		return fmt.Errorf("encode outgoing message: %w", err)
 	}
@@ -63,7 +72,7 @@ func (t *Tx) Enqueue(msgs ...flows.Message) error {
 		if err != nil {
 			return err
 		}
-		if err := t.putOutgoing(Outgoing{Seq: seq, Queue: m.To, Message: m}); err != nil {
+		if err := t.putOutgoing(Outgoing{Seq: seq, Queue: m.To, Message: m, At: time.Now()}); err != nil {
 			return err
 		}
 	}
@@ -82,11 +91,15 @@ func (t *Tx) Outgoing(queue flows.Chat, seq uint64) (*Outgoing, error) {
 	if data == nil {
 		return nil, nil
 	}
-	m, parts, err := decodeOutgoing(data)
+	o, err := decodeOutgoing(data)
 	if err != nil {
 		return nil, fmt.Errorf("decode outbox %s/%d: %w", queue, seq, err)
 	}
-	return &Outgoing{Seq: seq, Queue: queue, Message: m, Parts: parts}, nil
+	out := &Outgoing{Seq: seq, Queue: queue, Message: *o.Message, Parts: o.Parts}
+	if o.At != 0 {
+		out.At = time.UnixMilli(o.At)
+	}
+	return out, nil
 }
 
 // QueueHead loads the oldest message of one queue; nil when it is empty.
@@ -124,15 +137,35 @@ func (t *Tx) OutboxLen() int {
 	return t.tx.Bucket(bucketOutbox).Stats().KeyN
 }
 
-// OutboxByChannel counts the outbox's messages by channel.
-func (t *Tx) OutboxByChannel() map[string]int {
-	out := map[string]int{}
+// OutboxState is one channel's outbox: how many messages wait, and since
+// when the oldest.
+type OutboxState struct {
+	Messages int
+	Oldest   time.Time
+}
+
+// OutboxByChannel tells each channel's outbox.
+func (t *Tx) OutboxByChannel() map[string]OutboxState {
+	out := map[string]OutboxState{}
 	c := t.tx.Bucket(bucketOutbox).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	var queue []byte
+	for k, v := c.First(); k != nil; k, v = c.Next() {
 		channel, _, ok := strings.Cut(string(k), "\x00")
-		if ok {
-			out[channel]++
+		if !ok || len(k) < 8 {
+			continue
 		}
+		st := out[channel]
+		st.Messages++
+		// A queue's head is its oldest: decode only heads.
+		if q := k[:len(k)-8]; !bytes.Equal(q, queue) {
+			queue = append(queue[:0], q...)
+			if o, err := decodeOutgoing(v); err == nil && o.At != 0 {
+				if at := time.UnixMilli(o.At); st.Oldest.IsZero() || at.Before(st.Oldest) {
+					st.Oldest = at
+				}
+			}
+		}
+		out[channel] = st
 	}
 	return out
 }

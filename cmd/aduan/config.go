@@ -91,7 +91,9 @@ type fileConfig struct {
 	Metrics struct {
 		Token string `mapstructure:"token"`
 	} `mapstructure:"metrics"`
-	Deadlines struct {
+	// MaxOutboxAge makes /readyz fail while a message waits longer.
+	MaxOutboxAge time.Duration `mapstructure:"max_outbox_age"`
+	Deadlines    struct {
 		FirstResponse  time.Duration `mapstructure:"first_response"`
 		RemindBefore   time.Duration `mapstructure:"remind_before"`
 		ResolutionDays int           `mapstructure:"resolution_days"`
@@ -155,6 +157,7 @@ var defaults = map[string]any{
 	"duplicate_radius":          100,
 	"public.min_sample":         10,
 	"metrics.token":             "",
+	"max_outbox_age":            "15m",
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -169,9 +172,11 @@ type appConfig struct {
 	Location  *time.Location
 	LogLevel  string
 	LogFormat string
-	HTTPAddr  string
-	Web       web.Config
-	Telegram  struct {
+	// MaxOutboxAge: /readyz fails while a message waits longer (0: never).
+	MaxOutboxAge time.Duration
+	HTTPAddr     string
+	Web          web.Config
+	Telegram     struct {
 		Token       string
 		APIURL      string
 		PollTimeout time.Duration
@@ -268,7 +273,10 @@ func loadConfig(path string) (*appConfig, error) {
 // check turns the file's values into the running config, or an error that
 // names the key at fault.
 func (fc *fileConfig) check() (*appConfig, error) {
-	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel, LogFormat: fc.LogFormat}
+	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel, LogFormat: fc.LogFormat, MaxOutboxAge: fc.MaxOutboxAge}
+	if fc.MaxOutboxAge < 0 {
+		return nil, fmt.Errorf("max_outbox_age: %s must not be negative (0 turns the check off)", fc.MaxOutboxAge)
+	}
 	if fc.LogFormat != "text" && fc.LogFormat != "json" {
 		return nil, fmt.Errorf("log_format: %q must be text or json", fc.LogFormat)
 	}
