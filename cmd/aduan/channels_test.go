@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"aduan/bot/telegram/telegramtest"
+	"aduan/flows"
+	"aduan/store"
 )
 
 const wait = 10 * time.Second
@@ -418,5 +421,65 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "Pagar sekolah") {
 		t.Errorf("metrics carry complaint text")
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ADUAN_DATA_DIR", dir)
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	path := mustWrite(t, shipped(t))
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := mustServe(t, cfg, io.Discard)
+	fileWebSchool(t, newClient(t, base))
+	var out bytes.Buffer
+	if code := run([]string{"-config", path, "verify"}, os.Stdin, &out, &out); code != exitRuntime || !strings.Contains(out.String(), "aduan is running") {
+		t.Errorf("verify while running: %d %q", code, out.String())
+	}
+	stop()
+	out.Reset()
+	if code := run([]string{"-config", path, "verify"}, os.Stdin, &out, &out); code != 0 || !strings.Contains(out.String(), "is consistent") {
+		t.Fatalf("verify: %d %q", code, out.String())
+	}
+	// Break it: a conversation lists a complaint that is not there, and a
+	// complaint shows a photo that is gone.
+	st, err := store.Open(filepath.Join(dir, "aduan.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(func(tx *store.Tx) error {
+		conv, err := tx.Conversation(flows.Chat{Channel: "web", ID: "x"})
+		if err != nil {
+			return err
+		}
+		conv.Tickets = []string{"ADU-2026-999999"}
+		if err := tx.PutConversation(conv); err != nil {
+			return err
+		}
+		return tx.PutComplaint(flows.Complaint{Ticket: "ADU-2026-000777", Office: "dpupr", Category: "jalan", Status: flows.StatusNew,
+			Photos: []string{strings.Repeat("ab", 32)}})
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	code := run([]string{"-config", path, "verify"}, os.Stdin, &out, &out)
+	if code != exitRuntime || !strings.Contains(out.String(), "lists ADU-2026-999999, which does not exist") ||
+		!strings.Contains(out.String(), "complaint ADU-2026-000777 shows media abababababab…, which is missing") {
+		t.Errorf("verify of a broken store: %d %q", code, out.String())
+	}
+	// A file that is no database at all.
+	garbage := t.TempDir()
+	if err := os.WriteFile(filepath.Join(garbage, "aduan.db"), []byte("not a database, just words"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ADUAN_DATA_DIR", garbage)
+	out.Reset()
+	if code := run([]string{"-config", path, "verify"}, os.Stdin, &out, &out); code != exitRuntime || !strings.Contains(out.String(), "aduan.db") {
+		t.Errorf("verify of a file that is no database: %d %q", code, out.String())
 	}
 }

@@ -55,6 +55,7 @@ Usage:
   aduan whatsapp login          link the regency's WhatsApp number (a QR code, or --phone 62812… for a pairing code)
   aduan whatsapp logout         unlink it
   aduan whatsapp groups         list the number's groups with their ids, for the config
+  aduan verify                  check data_dir read-only: the database, its links, the media
   aduan export [--from --to --format csv|json --personal --out FILE]
                                 every complaint of a period with its timeline (personal data only with --personal)
 
@@ -99,6 +100,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return whatsappCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		case rest[0] == "export":
 			return exportCommand(rest[1:], configPath(*configFlag), stdout, stderr)
+		case rest[0] == "verify":
+			return verifyCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		}
 		fmt.Fprintf(stderr, "aduan: unexpected argument %q (see aduan -h)\n", rest[0])
 		return exitConfig
