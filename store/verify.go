@@ -126,4 +126,3 @@ func shortHash(h string) string {
 	}
 	return h
 }
-
