@@ -60,7 +60,7 @@ func exportCommand(args []string, path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aduan: --format %q must be csv or json\n", *format)
 		return exitConfig
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, "aduan.db"), store.Options{})
+	st, err := store.OpenReadOnly(filepath.Join(cfg.DataDir, "aduan.db"))
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintln(stderr, "aduan: aduan is running and holds the database; download the export from the console (Ekspor), or stop aduan first")
 		return exitRuntime
