@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -125,4 +127,37 @@ func shortHash(h string) string {
 		return h[:12] + "…"
 	}
 	return h
+}
+
+// Backup writes a consistent copy of the database to path, while it is in
+// use: one read transaction (bbolt's Tx.WriteTo) into a temporary file,
+// synced, then renamed into place. It returns the copy's size.
+func (s *Store) Backup(path string) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".aduan-backup-*")
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	var n int64
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(tmp)
+		return err
+	})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return n, nil
 }

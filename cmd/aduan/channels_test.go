@@ -483,3 +483,52 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("verify of a file that is no database: %d %q", code, out.String())
 	}
 }
+
+// backup: asked of the running aduan over its socket, or made directly
+// when none runs; either copy opens with every complaint.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ADUAN_DATA_DIR", dir)
+	t.Setenv("ADUAN_HTTP_ADDR", "127.0.0.1:0")
+	path := mustWrite(t, shipped(t))
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := mustServe(t, cfg, io.Discard)
+	ticket := fileWebSchool(t, newClient(t, base))
+	hot := filepath.Join(t.TempDir(), "hot.db")
+	var out bytes.Buffer
+	if code := run([]string{"-config", path, "backup", hot}, os.Stdin, &out, &out); code != 0 || !strings.Contains(out.String(), "by the running aduan") {
+		t.Fatalf("backup while running: %d %q", code, out.String())
+	}
+	stop()
+	cold := filepath.Join(t.TempDir(), "cold.db")
+	out.Reset()
+	if code := run([]string{"-config", path, "backup", cold}, os.Stdin, &out, &out); code != 0 || !strings.Contains(out.String(), "Backup written: "+cold) {
+		t.Fatalf("backup with aduan stopped: %d %q", code, out.String())
+	}
+	for _, copy := range []string{hot, cold} {
+		st, err := store.OpenReadOnly(copy)
+		if err != nil {
+			t.Fatalf("%s: %v", copy, err)
+		}
+		st.View(func(tx *store.Tx) error {
+			if c, err := tx.Complaint(ticket); err != nil || c == nil {
+				t.Errorf("%s lacks %s: %v", copy, ticket, err)
+			}
+			return nil
+		})
+		if problems, err := st.Verify(nil); err != nil || len(problems) > 0 {
+			t.Errorf("%s: %v %v", copy, problems, err)
+		}
+		st.Close()
+		if fi, _ := os.Stat(copy); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", copy, fi.Mode().Perm())
+		}
+	}
+	out.Reset()
+	if code := run([]string{"-config", path, "backup"}, os.Stdin, &out, &out); code != exitConfig {
+		t.Errorf("backup without a path: %d", code)
+	}
+}

@@ -56,6 +56,7 @@ Usage:
   aduan whatsapp logout         unlink it
   aduan whatsapp groups         list the number's groups with their ids, for the config
   aduan verify                  check data_dir read-only: the database, its links, the media
+  aduan backup PATH             a consistent copy of the database, also while aduan runs
   aduan export [--from --to --format csv|json --personal --out FILE]
                                 every complaint of a period with its timeline (personal data only with --personal)
 
@@ -102,6 +103,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return exportCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		case rest[0] == "verify":
 			return verifyCommand(rest[1:], configPath(*configFlag), stdout, stderr)
+		case rest[0] == "backup":
+			return backupCommand(rest[1:], configPath(*configFlag), stdout, stderr)
 		}
 		fmt.Fprintf(stderr, "aduan: unexpected argument %q (see aduan -h)\n", rest[0])
 		return exitConfig
@@ -272,6 +275,11 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 			log.Error("whatsapp: connect failed; retrying in the background", "err", err)
 		}
 	}
+	stopControl, err := serveControl(ctx, cfg.DataDir, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopControl()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http_addr %s: %w (is another program using the port? choose another with http_addr or ADUAN_HTTP_ADDR; port 0 picks a free one)", cfg.HTTPAddr, err)
