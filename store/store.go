@@ -46,6 +46,9 @@ type Options struct {
 	// LockTimeout is how long to wait for another instance to let go of the
 	// file before giving up. Zero means one second.
 	LockTimeout time.Duration
+	// OnMigrated, when set, hears that an older store was migrated, from
+	// which schema, and where the copy from before is.
+	OnMigrated func(from int, backup string)
 }
 
 // Open opens (or creates) the database at path.
@@ -60,24 +63,40 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		t := &Tx{tx: tx}
-		if err := t.indexOpenPoints(); err != nil {
-			return err
-		}
-		return t.indexStats()
-	})
-	if err != nil {
+	var version int
+	if err := db.View(func(tx *bolt.Tx) error {
+		var err error
+		version, err = schemaOf(tx)
+		return err
+	}); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create buckets in %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if version > Schema {
+		db.Close()
+		return nil, newerSchema(path, version)
+	}
+	s := &Store{db: db}
+	backup := ""
+	if version > 0 && version < Schema {
+		// An older layout: keep a copy of it before changing anything.
+		backup = fmt.Sprintf("%s.schema%d.bak", path, version)
+		if _, err := s.Backup(backup); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: copy before migrating: %w", path, err)
+		}
+	}
+	if version < Schema {
+		if err := db.Update(migrate); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate %s to schema %d: %w", path, Schema, err)
+		}
+	}
+	if opt.OnMigrated != nil && backup != "" {
+		opt.OnMigrated(version, backup)
 	}
 	db.MaxBatchDelay = batchDelay
-	return &Store{db: db}, nil
+	return s, nil
 }
 
 // batchDelay is how long a commit waits for more transactions to share

@@ -24,6 +24,18 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	var version int
+	if err := db.View(func(tx *bolt.Tx) error {
+		version, err = schemaOf(tx)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if version > Schema {
+		db.Close()
+		return nil, newerSchema(path, version)
+	}
 	return &Store{db: db}, nil
 }
 

@@ -165,6 +165,9 @@ func TestOpenPointsBuiltAtOpen(t *testing.T) {
 		if _, err := tx.tx.CreateBucket(bucketOpenPoints); err != nil {
 			return err
 		}
+		if err := tx.tx.Bucket(bucketMeta).Delete([]byte(metaSchema)); err != nil {
+			return err
+		}
 		return tx.tx.Bucket(bucketMeta).Delete([]byte(metaOpenPoints))
 	})
 	s.Close()
@@ -195,6 +198,9 @@ func TestStatRecords(t *testing.T) {
 			return err
 		}
 		if _, err := tx.tx.CreateBucket(bucketStats); err != nil {
+			return err
+		}
+		if err := tx.tx.Bucket(bucketMeta).Delete([]byte(metaSchema)); err != nil {
 			return err
 		}
 		return tx.tx.Bucket(bucketMeta).Delete([]byte(metaStats))

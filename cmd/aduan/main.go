@@ -218,7 +218,11 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data_dir: %w", err)
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, "aduan.db"), store.Options{})
+	st, err := store.Open(filepath.Join(cfg.DataDir, "aduan.db"), store.Options{
+		OnMigrated: func(from int, backup string) {
+			log.Warn("store migrated to a new schema; the copy from before is kept", "from", from, "to", store.Schema, "backup", backup)
+		},
+	})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"aduan/flows"
+)
+
+// A store from before schema versions is migrated at open: a copy of it
+// is kept first, the indexes are built, and the version is recorded, so
+// the next open changes nothing.
+func TestOldStoreMigrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	c := flows.Complaint{Ticket: "ADU-2026-000001", Office: "dpupr", Category: "jalan", Status: flows.StatusNew,
+		Created: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Location: flows.Location{Lat: 1, Lon: 2, HasPoint: true}}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutComplaint(c); err != nil {
+			return err
+		}
+		// As a schema-1 store: no version, no indexes, no buckets added since.
+		for _, b := range [][]byte{bucketOpenPoints, bucketStats} {
+			if err := tx.tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return tx.tx.DeleteBucket(bucketMeta)
+	})
+	s.Close()
+
+	var from int
+	var backup string
+	s, err := Open(path, Options{LockTimeout: 100 * time.Millisecond, OnMigrated: func(f int, b string) { from, backup = f, b }})
+	if err != nil {
+		t.Fatalf("open old store: %v", err)
+	}
+	if from != 1 || backup != path+".schema1.bak" {
+		t.Errorf("migrated from %d, backup %q", from, backup)
+	}
+	mustView(t, s, func(tx *Tx) error {
+		if v, _ := schemaOf(tx.tx); v != Schema {
+			t.Errorf("schema after migration %d, want %d", v, Schema)
+		}
+		if ps := tx.OpenPoints("jalan"); len(ps) != 1 {
+			t.Errorf("open points after migration: %+v", ps)
+		}
+		n := 0
+		if err := tx.EachStat(func(flows.StatRecord) bool { n++; return true }); err != nil {
+			return err
+		}
+		if n != 1 {
+			t.Errorf("%d stat records after migration, want 1", n)
+		}
+		return nil
+	})
+	s.Close()
+
+	// The copy is the old store, untouched.
+	b, err := OpenReadOnly(backup)
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	mustView(t, b, func(tx *Tx) error {
+		if v, _ := schemaOf(tx.tx); v != 1 {
+			t.Errorf("backup has schema %d, want 1", v)
+		}
+		if got, err := tx.Complaint(c.Ticket); err != nil || got == nil {
+			t.Errorf("backup lacks the complaint: %v %v", got, err)
+		}
+		return nil
+	})
+	b.Close()
+
+	// Opened again: nothing more to migrate.
+	from, backup = 0, ""
+	s, err = Open(path, Options{OnMigrated: func(f int, b string) { from, backup = f, b }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if backup != "" {
+		t.Errorf("migrated again from %d", from)
+	}
+}
+
+// A new store is written at the current schema, with no backup.
+func TestNewStoreHasSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	called := false
+	s, err := Open(path, Options{OnMigrated: func(int, string) { called = true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if called {
+		t.Error("a new store was reported migrated")
+	}
+	mustView(t, s, func(tx *Tx) error {
+		if v, _ := schemaOf(tx.tx); v != Schema {
+			t.Errorf("schema %d, want %d", v, Schema)
+		}
+		return nil
+	})
+	if m, _ := filepath.Glob(path + ".schema*"); len(m) != 0 {
+		t.Errorf("backup made for a new store: %v", m)
+	}
+}
+
+// A store from a newer aduan is refused, by Open and OpenReadOnly, and
+// left as it was.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	mustUpdate(t, s, func(tx *Tx) error { return tx.SetMeta(metaSchema, strconv.Itoa(Schema+1)) })
+	s.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("Open: %v, want ErrNewerSchema", err)
+	}
+	if _, err := OpenReadOnly(path); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("OpenReadOnly: %v, want ErrNewerSchema", err)
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Error("the refused store was changed")
+	}
+}
+
+// A version that is not a number is an error, not a guess.
+func TestUnreadableSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	mustUpdate(t, s, func(tx *Tx) error { return tx.SetMeta(metaSchema, "dua") })
+	s.Close()
+	if _, err := Open(path, Options{}); err == nil {
+		t.Error("opened a store with an unreadable schema version")
+	}
+}
