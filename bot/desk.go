@@ -59,6 +59,8 @@ type Desk struct {
 	recordFault func() error
 	// metrics, when enabled, count what the desk does.
 	metrics *metrics
+	// logKey keys the pseudonyms of citizens' chats in the logs.
+	logKey [32]byte
 }
 
 // metaMoved starts the store keys of chat moves: metaMoved + old chat →
@@ -83,7 +85,7 @@ func New(st *store.Store, cfg *flows.Config, opt Options) *Desk {
 		opt.MinBackoff = time.Second
 	}
 	d := &Desk{store: st, cfg: cfg, opt: opt, log: opt.Logger, senders: map[string]*sender{}, inboxes: map[string]*inbox{}, journals: map[string]Journal{},
-		moved: map[flows.Chat]flows.Chat{}, dueWake: make(chan struct{}, 1)}
+		moved: map[flows.Chat]flows.Chat{}, dueWake: make(chan struct{}, 1), logKey: newLogKey()}
 	err := st.View(func(tx *store.Tx) error {
 		for old, to := range tx.MetaWithPrefix(metaMoved) {
 			channel, id, _ := strings.Cut(old, ":")
@@ -195,7 +197,7 @@ func (d *Desk) handle(ctx context.Context, in Inbound, from *store.Received, kee
 		d.chatMoved(in.Chat, in.MovedTo)
 	}
 	for _, c := range result.Complaints {
-		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", in.Chat.String(), "user", in.UserID)
+		d.log.Info("complaint stored", "ticket", c.Ticket, "office", c.Office, "status", c.Status, "chat", d.LogChat(in.Chat))
 	}
 	d.woken(result)
 	d.dropMedia(result.Unused)

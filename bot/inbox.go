@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"aduan/flows"
 	"aduan/store"
 )
 
@@ -84,7 +85,7 @@ func (ib *inbox) run(ctx context.Context) {
 				break
 			}
 			if ctx.Err() == nil {
-				log.Warn("inbound message not handled yet, will retry", "chat", r.queue, "attempt", attempts[r.queue], "err", r.err)
+				log.Warn("inbound message not handled yet, will retry", "chat", ib.d.LogChat(flows.Chat{Channel: name, ID: r.queue}), "attempt", attempts[r.queue], "err", r.err)
 			}
 			notBefore[r.queue] = time.Now().Add(min(time.Second<<min(attempts[r.queue]-1, 10), maxConvertBackoff))
 		case <-ib.wake:

@@ -339,7 +339,7 @@ func (s *sender) settle(r outcome, notBefore map[flows.Chat]time.Time, fails map
 			if s.d.toAdmins(r.key.queue) {
 				level = slog.LevelError
 			}
-			s.log.Log(context.Background(), level, s.advice(r), "chat", r.chat.ID, "queue", r.key.queue.ID, "failures", f.n, "err", msg)
+			s.log.Log(context.Background(), level, s.advice(r), "chat", s.d.LogChat(r.chat), "queue", s.d.LogChat(r.key.queue), "failures", f.n, "err", s.d.logErr(r.chat, msg))
 			f.lastErr, f.loggedAt = msg, now
 		}
 		notBefore[r.chat] = now.Add(max(backoff(s.d.opt.MinBackoff, f.n), r.retry))
@@ -347,7 +347,7 @@ func (s *sender) settle(r outcome, notBefore map[flows.Chat]time.Time, fails map
 		notBefore[r.chat] = time.Now().Add(r.retry)
 	default:
 		if f != nil {
-			s.log.Info("delivering again", "chat", r.chat.ID, "after_failures", f.n)
+			s.log.Info("delivering again", "chat", s.d.LogChat(r.chat), "after_failures", f.n)
 			delete(fails, r.chat)
 		}
 	}
@@ -421,24 +421,24 @@ func (s *sender) deliver(ctx context.Context, key outKey, chat flows.Chat) outco
 			// It went out: keep what went out in memory and record it
 			// again later, rather than send it twice.
 			r.failed, r.err = true, err
-			s.log.Error("record delivery; the message is not sent again", "chat", chat.ID, "seq", key.seq, "err", err)
+			s.log.Error("record delivery; the message is not sent again", "chat", s.d.LogChat(chat), "seq", key.seq, "err", err)
 		}
 	case errors.As(err, &retry):
-		s.log.Warn("rate limited", "chat", chat.ID, "retry_after", retry.After)
+		s.log.Warn("rate limited", "chat", s.d.LogChat(chat), "retry_after", retry.After)
 		r.retry = retry.After
 	case errors.As(err, &moved):
 		s.move(chat, moved.To)
 	case errors.As(err, &perm) && perm.Reason == ReasonMedia && len(o.Message.Photos)+len(o.Message.Files) > 0:
 		// Better the text without the photo than a post held forever.
-		s.log.Error("photo cannot be sent, sending the text alone", "chat", chat.ID, "ticket", o.Message.Ticket, "err", err)
+		s.log.Error("photo cannot be sent, sending the text alone", "chat", s.d.LogChat(chat), "ticket", o.Message.Ticket, "err", s.d.logErr(chat, err.Error()))
 		r.failed, r.err = !s.dropMedia(o), err
 	case errors.As(err, &perm) && s.d.toAdmins(key.queue):
 		// A complaint must not be lost: it waits for the operator.
 		r.failed, r.err = true, err
 	case errors.As(err, &perm):
-		s.log.Warn("message undeliverable, dropped", "chat", chat.ID, "ticket", o.Message.Ticket, "err", err)
+		s.log.Warn("message undeliverable, dropped", "chat", s.d.LogChat(chat), "ticket", o.Message.Ticket, "err", s.d.logErr(chat, err.Error()))
 		if err := s.drop(o, perm.Reason); err != nil {
-			s.log.Error("record failed delivery", "chat", chat.ID, "seq", key.seq, "err", err)
+			s.log.Error("record failed delivery", "chat", s.d.LogChat(chat), "seq", key.seq, "err", err)
 			r.failed = true
 		}
 	case ctx.Err() != nil:
@@ -473,7 +473,7 @@ func (s *sender) sent(key outKey, o *store.Outgoing, chat flows.Chat, ids []stri
 	p.parts = append(p.parts, ids)
 	s.mu.Unlock()
 	if err := s.record(key, o, chat, false); err != nil {
-		s.log.Error("record sent part; will record it again", "chat", chat.ID, "seq", key.seq, "err", err)
+		s.log.Error("record sent part; will record it again", "chat", s.d.LogChat(chat), "seq", key.seq, "err", err)
 	}
 }
 
@@ -567,7 +567,7 @@ func (s *sender) drop(o *store.Outgoing, reason Reason) error {
 func (s *sender) move(old, to flows.Chat) {
 	err := s.d.store.Update(func(tx *store.Tx) error { return tx.SetMeta(metaMoved+old.String(), to.ID) })
 	if err != nil {
-		s.log.Error("record chat move", "old", old.ID, "new", to.ID, "err", err)
+		s.log.Error("record chat move", "old", s.d.LogChat(old), "new", s.d.LogChat(to), "err", err)
 		return
 	}
 	s.d.chatMoved(old, to)

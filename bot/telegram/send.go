@@ -117,7 +117,7 @@ func (t *Telegram) Send(ctx context.Context, d *bot.Delivery) error {
 		got, err := t.sendPart(ctx, chatID, d.Message, parts[i], reply)
 		if err != nil {
 			if i > 0 {
-				t.log.Warn("message partly sent; the rest follows on retry", "chat", chatID, "parts", i, "of", len(parts), "err", err)
+				t.log.Warn("message partly sent; the rest follows on retry", "chat", t.logChat(chatID), "parts", i, "of", len(parts), "err", err)
 			}
 			return err
 		}
@@ -194,7 +194,7 @@ func (t *Telegram) sendPart(ctx context.Context, chatID int64, m flows.Message, 
 	var perm *bot.PermanentError
 	switch {
 	case errors.Is(err, errUnreadable):
-		t.log.Warn("sent, but Telegram's answer could not be read; not sending again", "chat", chatID, "err", err)
+		t.log.Warn("sent, but Telegram's answer could not be read; not sending again", "chat", t.logChat(chatID), "err", err)
 		return nil, nil
 	case err != nil && p.kind != partText && p.kind != partKeyboard && errors.As(err, &perm) && perm.Reason == bot.ReasonRejected && aboutMedia(err):
 		// A photo the chat refuses (no right to send photos, a file

@@ -76,6 +76,16 @@ type Config struct {
 // Desk is what the adapter needs of the desk.
 type Desk interface {
 	Accept(ctx context.Context, channel string, rs []store.Received) error
+	// LogChat names a chat for the logs without personal data.
+	LogChat(chat flows.Chat) string
+}
+
+// logChat names a Telegram chat for the logs (see Desk.LogChat).
+func (t *Telegram) logChat(id int64) string {
+	if t.desk == nil { // sending only, with no desk to ask: name no one
+		return ChannelName + ":~"
+	}
+	return t.desk.LogChat(flows.Chat{Channel: ChannelName, ID: strconv.FormatInt(id, 10)})
 }
 
 // Telegram is the Telegram channel.
@@ -343,7 +353,7 @@ func (t *Telegram) receive(raw []json.RawMessage) (rs []store.Received, callback
 		var u models.Update
 		if err := json.Unmarshal(r, &u); err != nil {
 			chat, ok := peekChat(r)
-			t.log.Error("update cannot be decoded; its sender is asked again", "update", head.ID, "chat", chat, "err", err)
+			t.log.Error("update cannot be decoded; its sender is asked again", "update", head.ID, "chat", t.logChat(chat), "err", err)
 			if ok {
 				rs = append(rs, store.Received{Key: key, Queue: strconv.FormatInt(chat, 10), Payload: r})
 			}

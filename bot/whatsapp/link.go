@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"regexp"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
@@ -53,8 +54,16 @@ func Logger(l *slog.Logger) waLog.Logger { return slogLogger{l} }
 
 type slogLogger struct{ l *slog.Logger }
 
-func (s slogLogger) Warnf(msg string, args ...any)  { s.l.Warn(fmt.Sprintf(msg, args...)) }
-func (s slogLogger) Errorf(msg string, args ...any) { s.l.Error(fmt.Sprintf(msg, args...)) }
+func (s slogLogger) Warnf(msg string, args ...any)  { s.l.Warn(redact(fmt.Sprintf(msg, args...))) }
+func (s slogLogger) Errorf(msg string, args ...any) { s.l.Error(redact(fmt.Sprintf(msg, args...))) }
 func (s slogLogger) Infof(msg string, args ...any)  { s.l.Debug(fmt.Sprintf(msg, args...)) }
 func (s slogLogger) Debugf(msg string, args ...any) { s.l.Debug(fmt.Sprintf(msg, args...)) }
 func (s slogLogger) Sub(module string) waLog.Logger { return slogLogger{s.l.With("module", module)} }
+
+// personJID matches a person's JID (phone number or LID, with a device
+// part), which is personal data.
+var personJID = regexp.MustCompile(`\d+(?:[.:]\d+)*@(s\.whatsapp\.net|lid|c\.us)\b`)
+
+// redact hides the people's JIDs in whatsmeow's warnings, which are
+// logged at info level and above; groups keep theirs.
+func redact(s string) string { return personJID.ReplaceAllString(s, "…@$1") }

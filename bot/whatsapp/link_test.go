@@ -1,11 +1,13 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
@@ -50,5 +52,29 @@ func TestOpenDevices(t *testing.T) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("session store mode %v, want 0600 (%v)", fi.Mode().Perm(), err)
+	}
+}
+
+// whatsmeow's warnings reach the log without people's JIDs; a group's
+// JID, which an operator needs, stays.
+func TestWhatsmeowWarningsRedacted(t *testing.T) {
+	var buf bytes.Buffer
+	l := Logger(slog.New(slog.NewTextHandler(&buf, nil)))
+	person := types.NewJID("628123456789", types.DefaultUserServer)
+	device := types.JID{User: "628123456789", Device: 12, Server: types.DefaultUserServer}
+	lid := types.NewJID("98765432101234", types.HiddenUserServer)
+	group := types.NewJID("120363025246125486", types.GroupServer)
+	l.Warnf("failed to decrypt message from %s (%s) in %s", device, lid, group)
+	l.Sub("Send").Errorf("failed to send to %s: %v", person, io.ErrUnexpectedEOF)
+	out := buf.String()
+	for _, personal := range []string{"628123456789", "98765432101234"} {
+		if strings.Contains(out, personal) {
+			t.Errorf("the log holds %s:\n%s", personal, out)
+		}
+	}
+	for _, kept := range []string{group.String(), "@lid", "@s.whatsapp.net", "failed to send to", "unexpected EOF"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("the log lost %q:\n%s", kept, out)
+		}
 	}
 }
