@@ -663,6 +663,27 @@ func (s *Server) message(chat Chat, from User, fields map[string]any) map[string
 	return m
 }
 
+// quoted is the reply_to_message of a reply: as in the Bot API, the whole
+// message replied to, with its sender and text (or caption) when it is one
+// the bot sent.
+func (s *Server) quoted(chat Chat, id int) map[string]any {
+	m := map[string]any{"message_id": id, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sent := range s.sent {
+		if sent.ChatID == chat.ID && sent.MessageID == id {
+			m["from"] = map[string]any{"id": BotID, "is_bot": true, "first_name": "Aduan", "username": BotUsername}
+			if sent.Photo || sent.File != "" {
+				m["caption"] = sent.Text
+			} else {
+				m["text"] = sent.Text
+			}
+			break
+		}
+	}
+	return m
+}
+
 // Text sends a text message from a user.
 func (s *Server) Text(chat Chat, from User, text string) int64 {
 	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{"text": text})})
@@ -671,13 +692,13 @@ func (s *Server) Text(chat Chat, from User, text string) int64 {
 // Reply sends a text message that replies to a message.
 func (s *Server) Reply(chat Chat, from User, replyTo int, text string) int64 {
 	return s.Update(map[string]any{"message": s.message(chat, from, map[string]any{
-		"text": text, "reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}})})
+		"text": text, "reply_to_message": s.quoted(chat, replyTo)})})
 }
 
 // ReplyPhoto sends a photo that replies to a message.
 func (s *Server) ReplyPhoto(chat Chat, from User, replyTo int, data []byte, caption string) int64 {
 	fields := s.photoFields(data, caption)
-	fields["reply_to_message"] = map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}
+	fields["reply_to_message"] = s.quoted(chat, replyTo)
 	return s.Update(map[string]any{"message": s.message(chat, from, fields)})
 }
 
