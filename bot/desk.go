@@ -584,7 +584,7 @@ func (d *Desk) admin(tx *store.Tx, in Inbound, chat flows.Chat, now time.Time) (
 			return flows.Outcome{}, err
 		}
 		if !linked && in.ReplyToBot {
-			if link, linked, err = d.unrecordedPost(tx, chat, in.ReplyText); err != nil {
+			if link, linked, err = d.unrecordedPost(tx, chat, in.Chat, in.ReplyText); err != nil {
 				return flows.Outcome{}, err
 			}
 		}
@@ -644,9 +644,12 @@ func (d *Desk) adminEdit(tx *store.Tx, chat flows.Chat, ain flows.AdminInput, no
 // no link yet. An admin may reply to a post before the sender recorded
 // it: such a message was sent and is still the head of its queue, since a
 // queue's head leaves the outbox in the same transaction that links it.
-// Else the ticket number in the quoted text is taken, and the message is
-// treated as internal (a reply to it is not relayed).
-func (d *Desk) unrecordedPost(tx *store.Tx, chat flows.Chat, quoted string) (store.Link, bool, error) {
+// Else the ticket number in the quoted text is taken: the message is a
+// copy of a relayed post sent twice across a crash when its text is that
+// of one (a reply to it is relayed), else it is treated as internal.
+// chat is the configured admin chat, at where the message is (they
+// differ for a migrated group).
+func (d *Desk) unrecordedPost(tx *store.Tx, chat, at flows.Chat, quoted string) (store.Link, bool, error) {
 	queues := []flows.Chat{chat}
 	for _, o := range d.cfg.Offices {
 		addr := flows.OfficeChat(chat.Channel, o.ID)
@@ -664,7 +667,7 @@ func (d *Desk) unrecordedPost(tx *store.Tx, chat flows.Chat, quoted string) (sto
 		}
 	}
 	if t := d.cfg.TicketIn(quoted); t != "" {
-		return store.Link{Ticket: t}, true, nil
+		return store.Link{Ticket: t, Relay: tx.QuotesRelay(at, t, quoted)}, true, nil
 	}
 	return store.Link{}, false, nil
 }

@@ -499,6 +499,11 @@ func (s *sender) record(key outKey, o *store.Outgoing, chat flows.Chat, delivere
 					}
 				}
 			}
+			if o.Message.Relay && from == 0 && len(parts) > 0 {
+				if err := tx.LinkQuote(chat, o.Message.Ticket, o.Message.Text); err != nil {
+					return err
+				}
+			}
 		}
 		if delivered {
 			if err := s.d.answered(tx, o.Message); err != nil {

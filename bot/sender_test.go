@@ -79,6 +79,38 @@ func TestReplyBeforePostRecorded(t *testing.T) {
 	}
 }
 
+// A post can go out twice: the process dies between the platform's answer
+// and the commit that records it, and sends it again at the next start.
+// Only the second copy is linked; an admin's reply to the first still
+// reaches the citizen, while a reply to a copy of an internal message
+// stays internal.
+func TestReplyToUnrecordedCopy(t *testing.T) {
+	ch := newFake()
+	d, st := mustDesk(t, ch)
+	mustComplaint(t, st, "ADU-2026-000001")
+	post := flows.Message{To: flows.OfficeChat("fake", "disdik"), Text: "📢 ADUAN ADU-2026-000001\nAtap bocor", Ticket: "ADU-2026-000001", Relay: true}
+	ack := flows.Message{To: adminChat, Text: "📝 Catatan disimpan untuk ADU-2026-000001", Ticket: "ADU-2026-000001"}
+	mustEnqueue(t, st, post, ack)
+	runDesk(t, d)
+	ch.waitCount(t, 2)
+	waitUntil(t, func() bool { n, _ := d.OutboxLen(); return n == 0 })
+	for i, r := range []struct{ quoted, text string }{{post.Text, "Besok diperbaiki"}, {ack.Text, "siap dicatat"}} {
+		err := d.Handle(context.Background(), Inbound{Key: fmt.Sprintf("reply%d", i), Chat: adminChat, MessageID: fmt.Sprintf("90%d", i), UserID: "9",
+			ReplyToID: fmt.Sprintf("5%d", i), ReplyToBot: true, ReplyText: r.quoted, RawText: r.text, Input: flows.Input{Kind: flows.InputText, Text: r.text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch.waitCount(t, 4) // post, ack, the reply to the citizen, the notice
+	got := strings.Join(ch.texts("77"), "\n")
+	if !strings.Contains(got, "Besok diperbaiki") {
+		t.Errorf("reply to the unrecorded copy of the post did not reach the citizen: %q", got)
+	}
+	if strings.Contains(got, "siap dicatat") {
+		t.Errorf("reply to an unrecorded copy of an acknowledgement reached the citizen")
+	}
+}
+
 // The sender serves the oldest waiting message first across chats, and a
 // chat that just sent goes behind the others.
 func TestSenderOldestFirst(t *testing.T) {

@@ -5,7 +5,9 @@
 package store
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -320,6 +322,28 @@ func (t *Tx) LinkReply(chat flows.Chat, msgID, ticket string) error {
 // or "".
 func (t *Tx) RelayedReply(chat flows.Chat, msgID string) string {
 	return string(t.tx.Bucket(bucketPosts).Get(replyKey(chat, msgID)))
+}
+
+// LinkQuote remembers a relayed post by its text: the process can die
+// between the platform's answer and the commit that links the post, and
+// sends it again at the next start. The first copy is then never linked,
+// but an admin's reply quotes its text, which names this post.
+func (t *Tx) LinkQuote(chat flows.Chat, ticket, text string) error {
+	return t.tx.Bucket(bucketThreads).Put(quoteKey(chat, ticket, text), []byte{1})
+}
+
+// QuotesRelay reports whether quoted (the text of a message an admin
+// replied to) is that of a relayed post of the ticket in the chat.
+func (t *Tx) QuotesRelay(chat flows.Chat, ticket, quoted string) bool {
+	return t.tx.Bucket(bucketThreads).Get(quoteKey(chat, ticket, quoted)) != nil
+}
+
+// quoteKey keys a post's text: its first 64 characters, trimmed (what a
+// quote and the message surely share), hashed.
+func quoteKey(chat flows.Chat, ticket, text string) []byte {
+	r := []rune(strings.TrimSpace(text))
+	sum := sha256.Sum256([]byte(string(r[:min(len(r), 64)])))
+	return []byte(ticket + "|" + chat.String() + "|~" + hex.EncodeToString(sum[:8]))
 }
 
 // ThreadPost returns the message a complaint's thread hangs under in a
