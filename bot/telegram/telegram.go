@@ -6,6 +6,7 @@ package telegram
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +69,14 @@ type Config struct {
 	// before Run gives up (default 1 minute).
 	ConflictTimeout time.Duration
 	Limits          Limits
+	// WebhookURL, when set, has Telegram push updates to this public URL
+	// (set with setWebhook at start) instead of aduan polling for them;
+	// WebhookHandler serves it. Empty: polling, and a webhook left from
+	// before is deleted at start.
+	WebhookURL string
+	// WebhookSecret is the secret_token Telegram sends with each update
+	// (1–256 of A–Z, a–z, 0–9, _ and -); random at each start when empty.
+	WebhookSecret string
 	// HTTPClient makes the requests; a client with sane timeouts by default.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -144,6 +153,16 @@ func New(cfg Config, desk Desk, media *store.Media) (*Telegram, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.WebhookURL != "" {
+		if _, err := WebhookPath(cfg.WebhookURL); err != nil {
+			return nil, err
+		}
+		if cfg.WebhookSecret == "" {
+			cfg.WebhookSecret = rand.Text()
+		} else if !validSecret(cfg.WebhookSecret) {
+			return nil, errors.New("telegram: webhook secret: use 1 to 256 of A-Z, a-z, 0-9, _ and -")
+		}
+	}
 	fileIDs, err := lru.New[string, string](fileIDCacheSize)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
@@ -205,6 +224,13 @@ func (t *Telegram) Run(ctx context.Context) error {
 	}
 	for range 4 {
 		go t.answerLoop(ctx)
+	}
+	if t.cfg.WebhookURL != "" {
+		return t.runWebhook(ctx)
+	}
+	if err := t.leaveWebhook(ctx); err != nil || ctx.Err() != nil {
+		t.setDown(err)
+		return err
 	}
 	// offset is sent only to confirm the batch just received: update ids
 	// may restart lower after a week without updates, and an offset from

@@ -80,12 +80,19 @@ type harness struct {
 	srv    *telegramtest.Server
 	st     *store.Store
 	desk   *bot.Desk
+	tg     *telegram.Telegram
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	runErr error
 }
 
 func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Config) *harness {
+	t.Helper()
+	return mustStartWith(t, srv, dir, cfg, nil)
+}
+
+// mustStartWith is mustStart with a change to the adapter's config.
+func mustStartWith(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Config, change func(*telegram.Config)) *harness {
 	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -97,13 +104,17 @@ func mustStart(t *testing.T, srv *telegramtest.Server, dir string, cfg *flows.Co
 	}
 	desk := bot.New(st, cfg, bot.Options{Now: func() time.Time { return clock }, Location: time.UTC, Logger: log})
 	fast := telegram.Limits{Global: 1000, GlobalBurst: 100, ChatRate: 1000, ChatBurst: 100, GroupRate: 1000, GroupBurst: 100}
-	tg, err := telegram.New(telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Limits: fast, Logger: log}, desk, media)
+	tc := telegram.Config{Token: telegramtest.Token, APIURL: srv.URL, PollTimeout: time.Second, Limits: fast, Logger: log}
+	if change != nil {
+		change(&tc)
+	}
+	tg, err := telegram.New(tc, desk, media)
 	if err != nil {
 		t.Fatal(err)
 	}
 	desk.AddChannel(tg)
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, srv: srv, st: st, desk: desk, cancel: cancel}
+	h := &harness{t: t, srv: srv, st: st, desk: desk, tg: tg, cancel: cancel}
 	h.done.Add(2)
 	go func() { defer h.done.Done(); desk.Run(ctx) }()
 	go func() { defer h.done.Done(); h.runErr = tg.Run(ctx) }()

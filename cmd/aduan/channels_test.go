@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -530,5 +531,51 @@ func TestBackupCommand(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"-config", path, "backup"}, os.Stdin, &out, &out); code != exitConfig {
 		t.Errorf("backup without a path: %d", code)
+	}
+}
+
+// With telegram.webhook_url, the program sets the webhook and takes the
+// updates Telegram pushes on its own HTTP server, at the URL's path.
+func TestWebhookWired(t *testing.T) {
+	srv := telegramtest.New(t)
+	setTelegramEnv(t, srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("ADUAN_HTTP_ADDR", addr)
+	t.Setenv("ADUAN_TELEGRAM_WEBHOOK_URL", "http://"+addr+"/telegram/masuk")
+	t.Setenv("ADUAN_TELEGRAM_WEBHOOK_SECRET_FILE", mustWrite(t, "rahasia_dari_berkas\n"))
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := mustServe(t, cfg, io.Discard)
+	if !srv.Wait(wait, func() bool { u, _ := srv.Webhook(); return u != "" }) {
+		t.Fatal("setWebhook was never called")
+	}
+	if u, secret := srv.Webhook(); u != "http://"+addr+"/telegram/masuk" || secret != "rahasia_dari_berkas" {
+		t.Errorf("webhook %q, secret %q", u, secret)
+	}
+	budi := telegramtest.User{ID: 5001, FirstName: "Budi"}
+	srv.Text(telegramtest.Private(budi), budi, "/aduan")
+	if !srv.Wait(wait, func() bool {
+		for _, m := range srv.Sent(budi.ID) {
+			if strings.Contains(m.Text, "Pilih kategori") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the pushed update was not answered")
+	}
+	// The rest of the site is still there.
+	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz: %v %v", resp, err)
+	}
+	if n := srv.Calls("getUpdates"); n != 0 {
+		t.Errorf("getUpdates called %d times in webhook mode", n)
 	}
 }

@@ -52,11 +52,13 @@ type fileConfig struct {
 		ConsoleUsers  []consoleUser `mapstructure:"console_users"`
 	} `mapstructure:"web"`
 	Telegram struct {
-		Token        string        `mapstructure:"token"`
-		APIURL       string        `mapstructure:"api_url"`
-		AdminChatID  int64         `mapstructure:"admin_chat_id"`
-		AdminUserIDs []string      `mapstructure:"admin_user_ids"`
-		PollTimeout  time.Duration `mapstructure:"poll_timeout"`
+		Token         string        `mapstructure:"token"`
+		APIURL        string        `mapstructure:"api_url"`
+		AdminChatID   int64         `mapstructure:"admin_chat_id"`
+		AdminUserIDs  []string      `mapstructure:"admin_user_ids"`
+		PollTimeout   time.Duration `mapstructure:"poll_timeout"`
+		WebhookURL    string        `mapstructure:"webhook_url"`
+		WebhookSecret string        `mapstructure:"webhook_secret"`
 	} `mapstructure:"telegram"`
 	WhatsApp struct {
 		Enabled    bool          `mapstructure:"enabled"`
@@ -145,6 +147,8 @@ var defaults = map[string]any{
 	"telegram.admin_chat_id":    0,
 	"telegram.admin_user_ids":   nil, // no default: an env list "1,2" must reach the decoder as text
 	"telegram.poll_timeout":     "30s",
+	"telegram.webhook_url":      "",
+	"telegram.webhook_secret":   "",
 	"deadlines.first_response":  "24h",
 	"deadlines.remind_before":   "2h",
 	"deadlines.resolution_days": 5,
@@ -177,9 +181,11 @@ type appConfig struct {
 	HTTPAddr     string
 	Web          web.Config
 	Telegram     struct {
-		Token       string
-		APIURL      string
-		PollTimeout time.Duration
+		Token         string
+		APIURL        string
+		PollTimeout   time.Duration
+		WebhookURL    string
+		WebhookSecret string
 	}
 	WhatsApp struct {
 		Enabled bool
@@ -303,7 +309,22 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	if tgc.PollTimeout < time.Second || tgc.PollTimeout > 5*time.Minute {
 		return nil, fmt.Errorf("telegram.poll_timeout: %s must be between 1s and 5m", tgc.PollTimeout)
 	}
+	if tgc.WebhookURL != "" {
+		if _, err := telegram.WebhookPath(tgc.WebhookURL); err != nil {
+			return nil, fmt.Errorf("telegram.webhook_url: %w", err)
+		}
+		if strings.HasPrefix(tgc.WebhookURL, "http://") && strings.Contains(tgc.APIURL, "api.telegram.org") {
+			return nil, fmt.Errorf("telegram.webhook_url: %q: Telegram pushes only to https URLs (ports 443, 80, 88 or 8443); put a TLS proxy in front of aduan", tgc.WebhookURL)
+		}
+		if tgc.Token == "" {
+			return nil, errors.New("telegram.webhook_url: set telegram.token too; the webhook is the bot's")
+		}
+	}
+	if tgc.WebhookSecret != "" && !validWebhookSecret(tgc.WebhookSecret) {
+		return nil, errors.New("telegram.webhook_secret: use 1 to 256 of A-Z, a-z, 0-9, _ and - (or leave it empty for a random one at each start)")
+	}
 	ac.Telegram.Token, ac.Telegram.APIURL, ac.Telegram.PollTimeout = tgc.Token, tgc.APIURL, tgc.PollTimeout
+	ac.Telegram.WebhookURL, ac.Telegram.WebhookSecret = tgc.WebhookURL, tgc.WebhookSecret
 	if err := fc.checkWeb(ac); err != nil {
 		return nil, err
 	}
@@ -515,4 +536,8 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func validWebhookSecret(s string) bool {
+	return len(s) <= 256 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == ""
 }

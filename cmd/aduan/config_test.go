@@ -143,6 +143,10 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad holiday", nil, map[string]string{"ADUAN_DEADLINES_HOLIDAYS": "25-12-2026"}, `deadlines.holidays: "25-12-2026"`},
 		{"bad whatsapp group", nil, map[string]string{"ADUAN_WHATSAPP_ADMIN_GROUP": "6281234@s.whatsapp.net"}, "whatsapp.admin_group"},
 		{"whatsapp too fast", nil, map[string]string{"ADUAN_WHATSAPP_PER_MINUTE": "600"}, "whatsapp.per_minute"},
+		{"webhook over http to Telegram", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x", "ADUAN_TELEGRAM_WEBHOOK_URL": "http://aduan.example.go.id/tg"}, "telegram.webhook_url: \"http://aduan.example.go.id/tg\": Telegram pushes only to https"},
+		{"webhook at the root", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x", "ADUAN_TELEGRAM_WEBHOOK_URL": "https://aduan.example.go.id/"}, "telegram.webhook_url: telegram: webhook URL \"https://aduan.example.go.id/\": give it a path of its own"},
+		{"webhook without token", nil, map[string]string{"ADUAN_TELEGRAM_WEBHOOK_URL": "https://aduan.example.go.id/tg"}, "telegram.webhook_url: set telegram.token too"},
+		{"bad webhook secret", nil, map[string]string{"ADUAN_TELEGRAM_WEBHOOK_SECRET": "rahasia sekali"}, "ADUAN_TELEGRAM_WEBHOOK_SECRET=(hidden): telegram.webhook_secret: use 1 to 256"},
 		{"unknown category kind", replace("kind: konsultasi", "kind: tanya"), nil, `categories[6].kind: "tanya"`},
 	}
 	for _, tt := range tests {

@@ -19,7 +19,7 @@ func envName(key string) string {
 
 // secretKey reports whether a key's value must not be echoed in errors.
 func secretKey(key string) bool {
-	return strings.Contains(key, "token") || strings.Contains(key, "password")
+	return strings.Contains(key, "token") || strings.Contains(key, "password") || strings.Contains(key, "secret")
 }
 
 // checkEnvironment refuses ADUAN_ variables that name no key: a typo there

@@ -245,15 +245,24 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 		return err
 	}
 	desk.AddChannel(site)
+	var handler http.Handler = site
 	var tg *telegram.Telegram
 	if cfg.Telegram.Token != "" {
 		tg, err = telegram.New(telegram.Config{
 			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, PollTimeout: cfg.Telegram.PollTimeout, Logger: log,
+			WebhookURL: cfg.Telegram.WebhookURL, WebhookSecret: cfg.Telegram.WebhookSecret,
 		}, desk, media)
 		if err != nil {
 			return err
 		}
 		desk.AddChannel(tg)
+		if cfg.Telegram.WebhookURL != "" {
+			path, _ := telegram.WebhookPath(cfg.Telegram.WebhookURL) // checked with the config
+			mux := http.NewServeMux()
+			mux.Handle(path, tg.WebhookHandler())
+			mux.Handle("/", site)
+			handler = mux
+		}
 		if len(cfg.Flows.CoordinatorChats) == 0 {
 			log.Warn("telegram.admin_chat_id is not set: complaints are kept and answered from the console; add the bot to the coordinators' group, send /chatid there and put the id in the config")
 		}
@@ -302,7 +311,7 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	}()
 	// Requests end with ctx, so a live event stream does not hold up the
 	// shutdown.
-	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return ctx }, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errs := make(chan error, 2)
 	go func() {

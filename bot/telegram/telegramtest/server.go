@@ -7,6 +7,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,6 +135,17 @@ type Server struct {
 	lateAnswers map[string]time.Duration
 	flood       *flood
 	tooMany     int
+	webhook     *webhook
+	pushed      int
+	closed      chan struct{}
+}
+
+// webhook is a webhook set with setWebhook.
+type webhook struct {
+	url, secret    string
+	maxConnections int
+	lastErrorDate  int64
+	lastError      string
 }
 
 // New starts a server; it stops when the test ends.
@@ -141,10 +154,16 @@ func New(t interface {
 }) *Server {
 	s := &Server{changed: make(chan struct{}), nextUpdate: 1000, nextMsg: 100,
 		files: map[string][]byte{}, history: map[int64]map[string]any{}, blocked: map[int64]bool{}, answered: map[string]bool{}, calls: map[string]int{},
-		migrated: map[int64]int64{}, delays: map[string]time.Duration{}, lateAnswers: map[string]time.Duration{}}
+		migrated: map[int64]int64{}, delays: map[string]time.Duration{}, lateAnswers: map[string]time.Duration{}, closed: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	t.Cleanup(s.srv.Close)
+	pushing := make(chan struct{})
+	go func() { s.push(); close(pushing) }()
+	t.Cleanup(func() {
+		close(s.closed)
+		<-pushing
+		s.srv.Close()
+	})
 	return s
 }
 
@@ -185,6 +204,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if method == "getUpdates" {
+		s.mu.Lock()
+		hooked := s.webhook != nil
+		s.mu.Unlock()
+		if hooked {
+			writeError(w, apiError{code: 409, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"})
+			return
+		}
 		s.getUpdates(w, r, p)
 		return
 	}
@@ -261,6 +287,23 @@ func (s *Server) call(method string, p params) (int, map[string]any) {
 			break
 		}
 		result = map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(data), "file_path": "photos/" + id + ".jpg"}
+	case "setWebhook":
+		result, apiErr = s.setWebhook(p)
+	case "deleteWebhook":
+		s.webhook = nil
+		if p.str("drop_pending_updates") == "true" {
+			s.updates = nil
+		}
+		result = true
+	case "getWebhookInfo":
+		info := map[string]any{"url": "", "has_custom_certificate": false, "pending_update_count": len(s.updates)}
+		if h := s.webhook; h != nil {
+			info["url"], info["max_connections"] = h.url, h.maxConnections
+			if h.lastErrorDate != 0 {
+				info["last_error_date"], info["last_error_message"] = h.lastErrorDate, h.lastError
+			}
+		}
+		result = info
 	default:
 		apiErr = &apiError{code: 404, desc: "Not Found: method not found"}
 	}
@@ -1100,4 +1143,117 @@ func (s *Server) SetLateAnswer(method string, chatID int64, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lateAnswers[method+":"+strconv.FormatInt(chatID, 10)] = d
+}
+
+// setWebhook checks its parameters as the Bot API does. Unlike
+// api.telegram.org, which wants HTTPS on port 443, 80, 88 or 8443, it
+// takes any http(s) URL, as a self-hosted Bot API server does.
+func (s *Server) setWebhook(p params) (any, *apiError) {
+	raw := p.str("url")
+	if raw == "" {
+		s.webhook = nil
+		return true, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, &apiError{code: 400, desc: "Bad Request: bad webhook: invalid webhook URL specified"}
+	}
+	secret := p.str("secret_token")
+	if len(secret) > 256 || strings.Trim(secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
+		return nil, &apiError{code: 400, desc: "Bad Request: secret token contains unallowed characters"}
+	}
+	maxConn := 40
+	if v := p.str("max_connections"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return nil, &apiError{code: 400, desc: "Bad Request: bad webhook: invalid max_connections specified"}
+		}
+		maxConn = n
+	}
+	if p.str("drop_pending_updates") == "true" {
+		s.updates = nil
+	}
+	s.webhook = &webhook{url: raw, secret: secret, maxConnections: maxConn}
+	return true, nil
+}
+
+// Webhook returns the webhook's URL and secret token; "" when none is set.
+func (s *Server) Webhook() (url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.webhook == nil {
+		return "", ""
+	}
+	return s.webhook.url, s.webhook.secret
+}
+
+// Pushed counts the updates the webhook accepted.
+func (s *Server) Pushed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pushed
+}
+
+// push delivers pending updates to the webhook while one is set, one at a
+// time and in order (as with max_connections 1): an update leaves the
+// queue when the webhook answers 2xx; any other answer is recorded for
+// getWebhookInfo and the update is tried again.
+func (s *Server) push() {
+	client := &http.Client{Timeout: 10 * time.Second}
+	for {
+		s.mu.Lock()
+		h, changed := s.webhook, s.changed
+		var u map[string]any
+		if h != nil && len(s.updates) > 0 {
+			u = s.updates[0]
+		}
+		s.mu.Unlock()
+		if u == nil {
+			select {
+			case <-changed:
+				continue
+			case <-s.closed:
+				return
+			}
+		}
+		body, _ := json.Marshal(u)
+		req, _ := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if h.secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.secret)
+		}
+		resp, err := client.Do(req)
+		problem := ""
+		switch {
+		case err != nil:
+			problem = "Connection refused"
+		case resp.StatusCode < 200 || resp.StatusCode > 299:
+			problem = fmt.Sprintf("Wrong response from the webhook: %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		}
+		if resp != nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		s.mu.Lock()
+		if problem == "" {
+			for i, p := range s.updates {
+				if p["update_id"] == u["update_id"] {
+					s.updates = append(s.updates[:i], s.updates[i+1:]...)
+					break
+				}
+			}
+			s.pushed++
+		} else if s.webhook != nil {
+			s.webhook.lastErrorDate, s.webhook.lastError = time.Now().Unix(), problem
+		}
+		s.notify()
+		s.mu.Unlock()
+		if problem != "" {
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-s.closed:
+				return
+			}
+		}
+	}
 }
