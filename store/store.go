@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,7 +42,19 @@ var ErrLocked = errors.New("database is in use by another process")
 // Store is the bbolt database of one desk.
 type Store struct {
 	db *bolt.DB
+	// writeErr is why a commit failed last (a full disk, an I/O error).
+	writeErr atomic.Pointer[writeFailure]
 }
+
+type writeFailure struct {
+	err error
+	at  time.Time
+}
+
+// writeProblemFor is how long a failed commit makes the store not ready.
+// On a full disk small commits still fit in pages the file has, so one
+// success does not mean the trouble is over.
+const writeProblemFor = 15 * time.Second
 
 // Options tune how the database is opened.
 type Options struct {
@@ -114,7 +127,25 @@ func (s *Store) Close() error { return s.db.Close() }
 // one commit (one fsync), so fn may run more than once and must only
 // depend on what it reads through tx.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	var fnErr error
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		fnErr = fn(&Tx{tx: tx})
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		// fn was content: the commit itself failed.
+		s.writeErr.Store(&writeFailure{err: err, at: time.Now()})
+	}
+	return err
+}
+
+// WriteProblem is why a commit failed in the last quarter minute, or nil:
+// a store that cannot write (a full disk) is not ready.
+func (s *Store) WriteProblem() error {
+	if f := s.writeErr.Load(); f != nil && time.Since(f.at) < writeProblemFor {
+		return f.err
+	}
+	return nil
 }
 
 // View runs fn in a read-only transaction.

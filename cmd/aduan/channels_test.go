@@ -209,8 +209,11 @@ func botLines(c *client) int {
 	return n
 }
 
-func waitFor(cond func() bool) bool {
-	deadline := time.Now().Add(wait)
+func waitFor(cond func() bool) bool { return waitForIn(wait, cond) }
+
+// waitForIn polls cond until it holds or timeout passes.
+func waitForIn(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
 			return false

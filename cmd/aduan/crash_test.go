@@ -270,7 +270,6 @@ const perCitizen = 5
 // advancing only on the prompt that step expects: a conversation that
 // lost its place after a kill never gets it and fails the test.
 func (sc *script) citizen(u telegramtest.User, category int, stop <-chan struct{}) {
-	chat := telegramtest.Private(u)
 	for n := 1; n <= perCitizen; n++ {
 		select {
 		case <-stop:
@@ -278,44 +277,51 @@ func (sc *script) citizen(u telegramtest.User, category int, stop <-chan struct{
 		default:
 		}
 		description := fmt.Sprintf("Atap kelas %d SD warga %d bocor saat hujan.", n, u.ID)
-		steps := []struct{ send, want string }{
-			{"/aduan", "Pilih kategori"},
-			{strconv.Itoa(category), "uraian"},
-			{description, "Di mana lokasinya?"},
-			{fmt.Sprintf("Jl. Pemuda %d", n), "Kirim foto"},
-			{"lewati", "Kirim aduan ini?"},
-			{"kirim", "tercatat dengan nomor"},
+		ticket, err := fileByTelegram(sc.srv, u, category, description, stepTimeout)
+		if err != nil {
+			sc.err.CompareAndSwap(nil, &err)
+			return
 		}
-		for _, s := range steps {
-			seen := len(sc.srv.Sent(u.ID))
-			sc.srv.Text(chat, u, s.send)
-			var got string
-			if !sc.srv.Wait(stepTimeout, func() bool {
-				for _, m := range sc.srv.Sent(u.ID)[seen:] {
-					if strings.Contains(m.Text, s.want) {
-						got = m.Text
-						return true
-					}
+		sc.mu.Lock()
+		sc.tickets[description], sc.citizenOf[ticket] = ticket, u.ID
+		sc.mu.Unlock()
+	}
+}
+
+// fileByTelegram files one complaint as a Telegram citizen, each step
+// waiting for the prompt it expects, and returns its ticket.
+func fileByTelegram(srv *telegramtest.Server, u telegramtest.User, category int, description string, timeout time.Duration) (string, error) {
+	chat := telegramtest.Private(u)
+	steps := []struct{ send, want string }{
+		{"/aduan", "Pilih kategori"},
+		{strconv.Itoa(category), "uraian"},
+		{description, "Di mana lokasinya?"},
+		{"Jl. Pemuda 7", "Kirim foto"},
+		{"lewati", "Kirim aduan ini?"},
+		{"kirim", "tercatat dengan nomor"},
+	}
+	var got string
+	for _, s := range steps {
+		seen := len(srv.Sent(u.ID))
+		srv.Text(chat, u, s.send)
+		if !srv.Wait(timeout, func() bool {
+			for _, m := range srv.Sent(u.ID)[seen:] {
+				if strings.Contains(m.Text, s.want) {
+					got = m.Text
+					return true
 				}
-				return false
-			}) {
-				sent := sc.srv.Sent(u.ID)
-				last := ""
-				if len(sent) > 0 {
-					last = sent[len(sent)-1].Text
-				}
-				err := fmt.Errorf("citizen %d sent %q and never got %q; the last message was %q", u.ID, s.send, s.want, last)
-				sc.err.CompareAndSwap(nil, &err)
-				return
 			}
-			if s.want == "tercatat dengan nomor" {
-				ticket := ticketRE.FindString(got)
-				sc.mu.Lock()
-				sc.tickets[description], sc.citizenOf[ticket] = ticket, u.ID
-				sc.mu.Unlock()
+			return false
+		}) {
+			sent := srv.Sent(u.ID)
+			last := ""
+			if len(sent) > 0 {
+				last = sent[len(sent)-1].Text
 			}
+			return "", fmt.Errorf("citizen %d sent %q and never got %q; the last message was %q", u.ID, s.send, s.want, last)
 		}
 	}
+	return ticketRE.FindString(got), nil
 }
 
 // admins answer every complaint post in the group, once, until stop.
