@@ -80,8 +80,8 @@ func (d *Desk) Ready() error {
 		return fmt.Errorf("store: %w", err)
 	}
 	var errs []error
-	if err := d.store.WriteProblem(); err != nil {
-		errs = append(errs, fmt.Errorf("store cannot write (is the disk full?): %w", err))
+	if err := d.store.Problem(); err != nil {
+		errs = append(errs, fmt.Errorf("store: %w", err))
 	}
 	if max := d.opt.MaxOutboxAge; max > 0 {
 		for channel, st := range outbox {

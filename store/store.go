@@ -44,6 +44,9 @@ type Store struct {
 	db *bolt.DB
 	// writeErr is why a commit failed last (a full disk, an I/O error).
 	writeErr atomic.Pointer[writeFailure]
+	// damage is set once a transaction found the file damaged; it does
+	// not heal.
+	damage atomic.Pointer[error]
 }
 
 type writeFailure struct {
@@ -71,7 +74,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout})
+	db, err := openBolt(path, &bolt.Options{Timeout: opt.LockTimeout})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (is another aduan running with the same data_dir?)", path, ErrLocked)
 	}
@@ -80,9 +83,11 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	var version int
 	if err := db.View(func(tx *bolt.Tx) error {
-		var err error
-		version, err = schemaOf(tx)
-		return err
+		return guarded(tx, func(tx *bolt.Tx) error {
+			var err error
+			version, err = schemaOf(tx)
+			return err
+		})
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -102,7 +107,7 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 	}
 	if version < Schema {
-		if err := db.Update(migrate); err != nil {
+		if err := db.Update(func(tx *bolt.Tx) error { return guarded(tx, migrate) }); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("migrate %s to schema %d: %w", path, Schema, err)
 		}
@@ -129,28 +134,41 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Update(fn func(*Tx) error) error {
 	var fnErr error
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		fnErr = fn(&Tx{tx: tx})
+		fnErr = guarded(tx, func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
 		return fnErr
 	})
-	if err != nil && fnErr == nil {
+	switch {
+	case errors.Is(err, ErrDamaged):
+		s.damage.CompareAndSwap(nil, &err)
+	case err != nil && fnErr == nil:
 		// fn was content: the commit itself failed.
 		s.writeErr.Store(&writeFailure{err: err, at: time.Now()})
 	}
 	return err
 }
 
-// WriteProblem is why a commit failed in the last quarter minute, or nil:
-// a store that cannot write (a full disk) is not ready.
-func (s *Store) WriteProblem() error {
+// Problem says what is wrong with the store, or nil: the file was found
+// damaged, or a commit failed in the last quarter minute (a full disk).
+// A store with a problem is not ready.
+func (s *Store) Problem() error {
+	if d := s.damage.Load(); d != nil {
+		return *d
+	}
 	if f := s.writeErr.Load(); f != nil && time.Since(f.at) < writeProblemFor {
-		return f.err
+		return fmt.Errorf("cannot write (is the disk full?): %w", f.err)
 	}
 	return nil
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return guarded(tx, func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	})
+	if errors.Is(err, ErrDamaged) {
+		s.damage.CompareAndSwap(nil, &err)
+	}
+	return err
 }
 
 // Tx is one transaction on the store.

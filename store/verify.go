@@ -17,7 +17,7 @@ import (
 // OpenReadOnly opens the database without changing it, for checks and
 // exports while nothing else holds it.
 func OpenReadOnly(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w (is another aduan running with the same data_dir?)", path, ErrLocked)
 	}
@@ -26,8 +26,10 @@ func OpenReadOnly(path string) (*Store, error) {
 	}
 	var version int
 	if err := db.View(func(tx *bolt.Tx) error {
-		version, err = schemaOf(tx)
-		return err
+		return guarded(tx, func(tx *bolt.Tx) error {
+			version, err = schemaOf(tx)
+			return err
+		})
 	}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -54,77 +56,83 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 		}
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			add("database: %v", err)
-		}
-		for _, b := range allBuckets {
-			if tx.Bucket(b) == nil {
-				add("database: bucket %q is missing", b)
+		return guarded(tx, func(tx *bolt.Tx) error {
+			for err := range tx.Check() {
+				add("database: %v", err)
 			}
-		}
-		if len(problems) > 0 {
-			return nil // the structure is broken: reading it further can mislead
-		}
-		t := &Tx{tx: tx}
-		exists := func(ticket string) bool { return tx.Bucket(bucketComplaints).Get([]byte(ticket)) != nil }
-		err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
-			ticket := string(v)
-			if len(v) > 0 && v[0] == '{' {
-				var l Link
-				if err := json.Unmarshal(v, &l); err != nil {
-					add("post link %s: unreadable: %v", k, err)
+			for _, b := range allBuckets {
+				if tx.Bucket(b) == nil {
+					add("database: bucket %q is missing", b)
+				}
+			}
+			if len(problems) > 0 {
+				return nil // the structure is broken: reading it further can mislead
+			}
+			t := &Tx{tx: tx}
+			exists := func(ticket string) bool { return tx.Bucket(bucketComplaints).Get([]byte(ticket)) != nil }
+			err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
+				ticket := string(v)
+				if len(v) > 0 && v[0] == '{' {
+					var l Link
+					if err := json.Unmarshal(v, &l); err != nil {
+						add("post link %s: unreadable: %v", k, err)
+						return nil
+					}
+					ticket = l.Ticket
+				}
+				if !exists(ticket) {
+					add("post link %s names %s, which does not exist", k, ticket)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			err = tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
+				var c flows.Conversation
+				if err := json.Unmarshal(v, &c); err != nil {
+					add("conversation %s: unreadable: %v", k, err)
 					return nil
 				}
-				ticket = l.Ticket
-			}
-			if !exists(ticket) {
-				add("post link %s names %s, which does not exist", k, ticket)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		err = tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
-			var c flows.Conversation
-			if err := json.Unmarshal(v, &c); err != nil {
-				add("conversation %s: unreadable: %v", k, err)
-				return nil
-			}
-			for _, ticket := range c.Tickets {
-				if !exists(ticket) {
-					add("conversation %s lists %s, which does not exist", k, ticket)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return t.EachComplaint(false, func(c *flows.Complaint) bool {
-			if media == nil {
-				return true
-			}
-			hashes := flows.MediaOf(*c)
-			for _, e := range c.Thread {
-				if e.Kind != flows.EntryCitizen {
-					hashes = append(hashes, e.Photos...)
-					for _, f := range e.Files {
-						hashes = append(hashes, f.Hash)
+				for _, ticket := range c.Tickets {
+					if !exists(ticket) {
+						add("conversation %s lists %s, which does not exist", k, ticket)
 					}
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			for _, h := range hashes {
-				f, err := media.Open(h)
-				if err != nil {
-					add("complaint %s shows media %s, which is missing", c.Ticket, shortHash(h))
-					continue
+			return t.EachComplaint(false, func(c *flows.Complaint) bool {
+				if media == nil {
+					return true
 				}
-				f.Close()
-			}
-			return true
+				hashes := flows.MediaOf(*c)
+				for _, e := range c.Thread {
+					if e.Kind != flows.EntryCitizen {
+						hashes = append(hashes, e.Photos...)
+						for _, f := range e.Files {
+							hashes = append(hashes, f.Hash)
+						}
+					}
+				}
+				for _, h := range hashes {
+					f, err := media.Open(h)
+					if err != nil {
+						add("complaint %s shows media %s, which is missing", c.Ticket, shortHash(h))
+						continue
+					}
+					f.Close()
+				}
+				return true
+			})
 		})
 	})
+	if errors.Is(err, ErrDamaged) {
+		add("database: %v", err)
+		return problems, nil
+	}
 	if err != nil && !strings.Contains(err.Error(), "decode complaint") {
 		return problems, fmt.Errorf("verify: %w", err)
 	}

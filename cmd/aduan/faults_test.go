@@ -128,7 +128,7 @@ echo "--- export"
 		logs, _ := os.ReadFile(logPath)
 		t.Fatalf("the log does not say the disk is full:\n%s", logs)
 	}
-	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "store cannot write") || !strings.Contains(body, "no space left on device") {
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "store: cannot write (is the disk full?)") || !strings.Contains(body, "no space left on device") {
 		t.Errorf("/readyz with a full disk: %d %q", code, body)
 	}
 	if n := srv.Pending(); n == 0 {
