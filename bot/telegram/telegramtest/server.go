@@ -203,17 +203,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{code: 400, desc: "Bad Request: " + err.Error()})
 		return
 	}
-	if method == "getUpdates" {
-		s.mu.Lock()
-		hooked := s.webhook != nil
-		s.mu.Unlock()
-		if hooked {
-			writeError(w, apiError{code: 409, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"})
-			return
-		}
-		s.getUpdates(w, r, p)
-		return
-	}
 	s.mu.Lock()
 	delay := s.delays[method]
 	s.mu.Unlock()
@@ -225,6 +214,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if method == "getUpdates" {
+		s.mu.Lock()
+		hooked := s.webhook != nil
+		s.mu.Unlock()
+		if hooked {
+			writeError(w, apiError{code: 409, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"})
+			return
+		}
+		s.getUpdates(w, r, p)
+		return
 	}
 	code, resp := s.call(method, p)
 	s.mu.Lock()
@@ -1127,8 +1127,9 @@ func (s *Server) ReplySticker(chat Chat, from User, replyTo int) int64 {
 		"reply_to_message": map[string]any{"message_id": replyTo, "date": 0, "chat": map[string]any{"id": chat.ID, "type": chat.Type}}})})
 }
 
-// SetDelay makes every call of a method wait d before it is answered, like
-// a slow Bot API.
+// SetDelay makes every call of a method (getUpdates too) wait d before it
+// is served, like a slow or hanging Bot API; a call its client gives up
+// on meanwhile has no effect.
 func (s *Server) SetDelay(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
