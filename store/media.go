@@ -10,6 +10,7 @@ import (
 	_ "image/jpeg" // what Telegram and WhatsApp send
 	_ "image/png"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -128,4 +129,76 @@ func validHash(h string) bool {
 	}
 	_, err := hex.DecodeString(h)
 	return err == nil
+}
+
+// Mirror makes dst hold the same media files as m: files missing there
+// are copied (content-addressed files never change, so one present is
+// current), files m no longer has (erased with their complaint) are
+// removed, so a backup keeps no more than the desk does.
+func (m *Media) Mirror(dst string) (copied, removed int, err error) {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return 0, 0, fmt.Errorf("mirror media to %s: %w", dst, err)
+	}
+	want := map[string]bool{}
+	err = filepath.WalkDir(m.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !validHash(d.Name()) {
+			return nil
+		}
+		want[d.Name()] = true
+		to := filepath.Join(dst, d.Name()[:2], d.Name())
+		if _, err := os.Stat(to); err == nil {
+			return nil
+		}
+		if err := copyFile(path, to); err != nil {
+			return err
+		}
+		copied++
+		return nil
+	})
+	if err != nil {
+		return copied, 0, fmt.Errorf("mirror media to %s: %w", dst, err)
+	}
+	err = filepath.WalkDir(dst, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !validHash(d.Name()) || want[d.Name()] {
+			return nil
+		}
+		removed++
+		return os.Remove(path)
+	})
+	if err != nil {
+		return copied, removed, fmt.Errorf("mirror media to %s: %w", dst, err)
+	}
+	return copied, removed, nil
+}
+
+// copyFile copies a file whole, through a temporary file renamed into
+// place, so a half copy never looks like a file.
+func copyFile(from, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return err
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(to), ".copy-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), to)
 }

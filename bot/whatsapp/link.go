@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -67,3 +68,29 @@ var personJID = regexp.MustCompile(`\d+(?:[.:]\d+)*@(s\.whatsapp\.net|lid|c\.us)
 // redact hides the people's JIDs in whatsmeow's warnings, which are
 // logged at info level and above; groups keep theirs.
 func redact(s string) string { return personJID.ReplaceAllString(s, "…@$1") }
+
+// CopySession writes a consistent copy of the session store at path to
+// target (SQLite's VACUUM INTO, safe while aduan runs), readable by the
+// owner only: it holds the linked device's keys.
+func CopySession(ctx context.Context, path, target string) error {
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return fmt.Errorf("copy whatsapp session: %w", err)
+	}
+	defer db.Close()
+	tmp := target + ".tmp"
+	os.Remove(tmp)
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy whatsapp session %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy whatsapp session: %w", err)
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy whatsapp session: %w", err)
+	}
+	return nil
+}

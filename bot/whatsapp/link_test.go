@@ -39,15 +39,25 @@ func TestOpenDevices(t *testing.T) {
 	if err := c.PutDevice(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
-	c, err = OpenDevices(context.Background(), path, log)
-	if err != nil {
+	// A copy made while the store is open holds the device too.
+	backup := filepath.Join(t.TempDir(), "whatsapp-copy.db")
+	if err := CopySession(context.Background(), path, backup); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	d, err = c.GetFirstDevice(context.Background())
-	if err != nil || !Linked(d) || d.ID.User != "6281100000000" {
-		t.Errorf("reopened: %+v, %v", d, err)
+	c.Close()
+	for _, p := range []string{path, backup} {
+		c, err = OpenDevices(context.Background(), p, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err = c.GetFirstDevice(context.Background())
+		if err != nil || !Linked(d) || d.ID.User != "6281100000000" {
+			t.Errorf("reopened %s: %+v, %v", p, d, err)
+		}
+		c.Close()
+	}
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("session copy mode %v, want 0600 (%v)", fi.Mode().Perm(), err)
 	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o600 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"aduan/bot/whatsapp"
 	"aduan/store"
 )
 
@@ -72,8 +73,12 @@ func serveControl(ctx context.Context, dataDir string, st *store.Store, log *slo
 // backupCommand writes a consistent copy of the database: asked of the
 // running aduan over its control socket, or made here when none runs.
 func backupCommand(args []string, path string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "Usage: aduan [-config FILE] backup PATH")
+	all := len(args) == 2 && (args[0] == "--all" || args[0] == "-all")
+	if all {
+		args = args[1:]
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, "Usage: aduan [-config FILE] backup PATH\n       aduan [-config FILE] backup --all DIR   (the database, the WhatsApp session and the media, into DIR)")
 		return exitConfig
 	}
 	target, err := filepath.Abs(args[0])
@@ -86,6 +91,41 @@ func backupCommand(args []string, path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aduan: %v\n", err)
 		return exitConfig
 	}
+	if all {
+		dir := target
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			fmt.Fprintf(stderr, "aduan: backup: %v\n", err)
+			return exitRuntime
+		}
+		target = filepath.Join(dir, "aduan.db")
+		if code := backupDatabase(cfg, target, stdout, stderr); code != 0 {
+			return code
+		}
+		if session := filepath.Join(cfg.DataDir, "whatsapp.db"); fileExists(session) {
+			if err := whatsapp.CopySession(context.Background(), session, filepath.Join(dir, "whatsapp.db")); err != nil {
+				fmt.Fprintf(stderr, "aduan: %v\n", err)
+				return exitRuntime
+			}
+			fmt.Fprintf(stdout, "WhatsApp session copied: %s\n", filepath.Join(dir, "whatsapp.db"))
+		}
+		media, err := store.OpenMedia(filepath.Join(cfg.DataDir, "media"))
+		if err != nil {
+			fmt.Fprintf(stderr, "aduan: %v\n", err)
+			return exitRuntime
+		}
+		copied, removed, err := media.Mirror(filepath.Join(dir, "media"))
+		if err != nil {
+			fmt.Fprintf(stderr, "aduan: %v\n", err)
+			return exitRuntime
+		}
+		fmt.Fprintf(stdout, "Media mirrored: %s (%d copied, %d removed)\n", filepath.Join(dir, "media"), copied, removed)
+		return 0
+	}
+	return backupDatabase(cfg, target, stdout, stderr)
+}
+
+// backupDatabase writes the database copy to target.
+func backupDatabase(cfg *appConfig, target string, stdout, stderr io.Writer) int {
 	if conn, err := net.DialTimeout("unix", filepath.Join(cfg.DataDir, controlSocket), 2*time.Second); err == nil {
 		defer conn.Close()
 		fmt.Fprintf(conn, "backup %s\n", target)

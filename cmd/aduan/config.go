@@ -95,7 +95,13 @@ type fileConfig struct {
 	} `mapstructure:"metrics"`
 	// MaxOutboxAge makes /readyz fail while a message waits longer.
 	MaxOutboxAge time.Duration `mapstructure:"max_outbox_age"`
-	Deadlines    struct {
+	Backup       struct {
+		Dir   string        `mapstructure:"dir"`
+		Every time.Duration `mapstructure:"every"`
+		Keep  int           `mapstructure:"keep"`
+		Media bool          `mapstructure:"media"`
+	} `mapstructure:"backup"`
+	Deadlines struct {
 		FirstResponse  time.Duration `mapstructure:"first_response"`
 		RemindBefore   time.Duration `mapstructure:"remind_before"`
 		ResolutionDays int           `mapstructure:"resolution_days"`
@@ -162,6 +168,10 @@ var defaults = map[string]any{
 	"public.min_sample":         10,
 	"metrics.token":             "",
 	"max_outbox_age":            "15m",
+	"backup.dir":                "",
+	"backup.every":              "24h",
+	"backup.keep":               7,
+	"backup.media":              true,
 	"whatsapp.enabled":          false,
 	"whatsapp.admin_group":      "",
 	"whatsapp.late_after":       "10m",
@@ -178,9 +188,16 @@ type appConfig struct {
 	LogFormat string
 	// MaxOutboxAge: /readyz fails while a message waits longer (0: never).
 	MaxOutboxAge time.Duration
-	HTTPAddr     string
-	Web          web.Config
-	Telegram     struct {
+	// Backup: scheduled copies into Backup.Dir ("" : none).
+	Backup struct {
+		Dir   string
+		Every time.Duration
+		Keep  int
+		Media bool
+	}
+	HTTPAddr string
+	Web      web.Config
+	Telegram struct {
 		Token         string
 		APIURL        string
 		PollTimeout   time.Duration
@@ -273,6 +290,13 @@ func loadConfig(path string) (*appConfig, error) {
 		}
 		ac.DataDir = filepath.Join(dir, ac.DataDir)
 	}
+	if ac.Backup.Dir != "" && !filepath.IsAbs(ac.Backup.Dir) {
+		dir, err := filepath.Abs(filepath.Dir(path))
+		if err != nil {
+			return nil, fmt.Errorf("backup.dir: %w", err)
+		}
+		ac.Backup.Dir = filepath.Join(dir, ac.Backup.Dir)
+	}
 	return ac, nil
 }
 
@@ -282,6 +306,18 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	ac := &appConfig{DataDir: fc.DataDir, LogLevel: fc.LogLevel, LogFormat: fc.LogFormat, MaxOutboxAge: fc.MaxOutboxAge}
 	if fc.MaxOutboxAge < 0 {
 		return nil, fmt.Errorf("max_outbox_age: %s must not be negative (0 turns the check off)", fc.MaxOutboxAge)
+	}
+	if b := fc.Backup; b.Dir != "" {
+		if b.Every < time.Second {
+			return nil, fmt.Errorf("backup.every: %s must be at least 1s (24h is usual)", b.Every)
+		}
+		if b.Keep < 1 {
+			return nil, fmt.Errorf("backup.keep: %d must be at least 1", b.Keep)
+		}
+		if filepath.Clean(b.Dir) == filepath.Clean(fc.DataDir) {
+			return nil, errors.New("backup.dir: must not be data_dir itself; a backup belongs on another disk")
+		}
+		ac.Backup.Dir, ac.Backup.Every, ac.Backup.Keep, ac.Backup.Media = b.Dir, b.Every, b.Keep, b.Media
 	}
 	if fc.LogFormat != "text" && fc.LogFormat != "json" {
 		return nil, fmt.Errorf("log_format: %q must be text or json", fc.LogFormat)

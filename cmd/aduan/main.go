@@ -309,6 +309,13 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 		defer wg.Done()
 		desk.Run(ctx)
 	}()
+	if cfg.Backup.Dir != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scheduleBackups(ctx, cfg, st, media, log)
+		}()
+	}
 	// Requests end with ctx, so a live event stream does not hold up the
 	// shutdown.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
