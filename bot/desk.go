@@ -509,11 +509,20 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 	if err != nil {
 		return flows.Outcome{}, err
 	}
-	complaints, err := tx.Complaints(conv.Tickets)
+	mine := make(map[string]bool, len(conv.Tickets))
+	for _, t := range conv.Tickets {
+		mine[t] = true
+	}
+	active, err := tx.ActiveTickets(in.Chat, now.Add(-d.cfg.VerdictOpen()), func(t string) bool { return mine[t] })
 	if err != nil {
 		return flows.Outcome{}, err
 	}
-	env := flows.Env{Now: now, NextTicket: tx.NextTicket(d.cfg.TicketPrefix, now.Year()), Complaints: complaints}
+	tickets := flows.Relevant(d.cfg, conv, in.Input, func(t string) bool { return active[t] })
+	complaints, err := tx.Complaints(tickets)
+	if err != nil {
+		return flows.Outcome{}, err
+	}
+	env := flows.Env{Now: now, NextTicket: tx.NextTicket(d.cfg.TicketPrefix, now.Year()), Complaints: complaints, Older: len(conv.Tickets) - len(tickets)}
 	if env.Nearby, err = d.nearby(tx, conv.Draft); err != nil {
 		return flows.Outcome{}, err
 	}

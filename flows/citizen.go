@@ -84,8 +84,12 @@ type Conversation struct {
 type Env struct {
 	Now        time.Time
 	NextTicket string
-	// Complaints are the complaints listed in Conversation.Tickets.
+	// Complaints are the complaints listed in Conversation.Tickets that
+	// this input can touch (see Relevant), in that order.
 	Complaints []Complaint
+	// Older counts the citizen's complaints left out of Complaints: long
+	// closed, so a message costs the same however long the history.
+	Older int
 	// Nearby are open complaints of the draft's category near its map
 	// point (see Config.DuplicateRadius), when it has one.
 	Nearby []Complaint
@@ -565,7 +569,52 @@ func (s *step) status() string {
 			b.WriteString("\n  " + fill(s.t.StatusAnswer, "pesan", answer))
 		}
 	}
+	if s.env.Older > 0 {
+		b.WriteString("\n" + fill(s.t.StatusOlder, "jumlah", strconv.Itoa(s.env.Older)))
+	}
 	return b.String()
+}
+
+// VerdictOpen is how long after its resolution a complaint stays among
+// its citizen's active ones: the reopen window, and at least 30 days, for
+// a late rating.
+func (c *Config) VerdictOpen() time.Duration {
+	return max(c.Deadlines.ReopenWithin, 30*24*time.Hour)
+}
+
+// StatusShown is how many of a citizen's newest complaints status lists
+// besides the ones still open or awaiting their verdict.
+const StatusShown = 10
+
+// Relevant picks, from a conversation's tickets (oldest first), those an
+// input can touch: the active ones (open, or resolved recently enough to
+// be rated or reopened), the newest StatusShown, and any the input names
+// (a rating button, a ticket typed). Erasure touches them all. The rest
+// are left unread, so a citizen's message costs the same after years.
+func Relevant(cfg *Config, conv Conversation, in Input, active func(ticket string) bool) []string {
+	if conv.State == StateErase {
+		return conv.Tickets
+	}
+	named := map[string]bool{}
+	if in.Kind == InputChoice {
+		for _, p := range []string{ratePrefix, reopenPrefix} {
+			if rest, ok := strings.CutPrefix(in.Choice, p); ok {
+				ticket, _, _ := strings.Cut(rest, ":")
+				named[ticket] = true
+			}
+		}
+	}
+	if t := cfg.TicketIn(in.Text); t != "" {
+		named[t] = true
+	}
+	newest := len(conv.Tickets) - StatusShown
+	var out []string
+	for i, t := range conv.Tickets {
+		if i >= newest || named[t] || active(t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // lastAnswer is the office's newest reply to a complaint, shortened for

@@ -94,6 +94,7 @@ type Texts struct {
 	AdminRatingComment     string
 	AdminReopened          string
 	StatusAnswer           string
+	StatusOlder            string
 	ThreadAdded            string
 	ThreadFull             string
 	LateMessage            string
@@ -235,6 +236,7 @@ func DefaultTexts() Texts {
 		AdminRatingComment:     "💬 Komentar warga atas penanganan {tiket}:\n{pesan}",
 		AdminReopened:          "🔁 Warga menyatakan {tiket} belum beres: status kembali diproses dan batas waktu dihitung ulang. Balas pesan ini untuk menjawab warga.",
 		StatusAnswer:           "Jawaban terakhir: {pesan}",
+		StatusOlder:            "…dan {jumlah} aduan lama yang sudah selesai atau ditolak.",
 		ThreadAdded:            "Pesan Anda ditambahkan ke aduan {tiket} dan diteruskan ke {dinas}.",
 		ThreadFull:             "Aduan {tiket} sudah menerima banyak pesan dari Anda. Mohon tunggu jawaban dari {dinas}; pesan ini tidak kami teruskan.",
 		LateMessage:            "Mohon maaf, pesan Anda baru kami terima karena layanan sempat terputus. Bila masih perlu, silakan kirim lagi.",
@@ -315,7 +317,7 @@ func (t *Texts) fields() map[string]*string {
 		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
 		"erase_kept": &t.EraseKept, "erase_nothing": &t.EraseNothing, "erased": &t.Erased, "erased_text": &t.ErasedText, "urgent_mark": &t.UrgentMark, "rate_ask": &t.RateAsk, "not_fixed_button": &t.NotFixedButton, "rate_thanks": &t.RateThanks, "rate_changed": &t.RateChanged,
 		"rate_not_resolved": &t.RateNotResolved, "comment_thanks": &t.CommentThanks, "reopen_too_late": &t.ReopenTooLate,
-		"reopened": &t.Reopened, "admin_rated": &t.AdminRated, "admin_rating_comment": &t.AdminRatingComment, "admin_reopened": &t.AdminReopened, "status_answer": &t.StatusAnswer, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
+		"reopened": &t.Reopened, "admin_rated": &t.AdminRated, "admin_rating_comment": &t.AdminRatingComment, "admin_reopened": &t.AdminReopened, "status_answer": &t.StatusAnswer, "status_older": &t.StatusOlder, "thread_added": &t.ThreadAdded, "thread_full": &t.ThreadFull,
 		"late_message": &t.LateMessage, "choose_buttons": &t.ChooseButtons, "choose_numbers": &t.ChooseNumbers,
 		"location_by_button": &t.LocationByButton, "location_by_pin": &t.LocationByPin,
 		"admin_post": &t.AdminPost, "admin_forwarded_post": &t.AdminForwardedPost,

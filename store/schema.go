@@ -14,7 +14,8 @@ import (
 //
 //	1: before versions (complaints, conversations, outbox, …)
 //	2: web chats and sessions, open-points index, statistics records
-const Schema = 2
+//	3: each citizen's active complaints (store/active.go)
+const Schema = 3
 
 // metaSchema holds the store's schema version.
 const metaSchema = "schema"
@@ -59,6 +60,9 @@ func migrate(tx *bolt.Tx) error {
 		return err
 	}
 	if err := t.indexStats(); err != nil {
+		return err
+	}
+	if err := t.indexActives(); err != nil {
 		return err
 	}
 	return t.SetMeta(metaSchema, strconv.Itoa(Schema))

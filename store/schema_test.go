@@ -17,14 +17,14 @@ import (
 func TestOldStoreMigrated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "aduan.db")
 	s := mustOpen(t, path)
-	c := flows.Complaint{Ticket: "ADU-2026-000001", Office: "dpupr", Category: "jalan", Status: flows.StatusNew,
+	c := flows.Complaint{Ticket: "ADU-2026-000001", Office: "dpupr", Category: "jalan", Status: flows.StatusNew, Citizen: flows.Chat{Channel: "telegram", ID: "5001"},
 		Created: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Location: flows.Location{Lat: 1, Lon: 2, HasPoint: true}}
 	mustUpdate(t, s, func(tx *Tx) error {
 		if err := tx.PutComplaint(c); err != nil {
 			return err
 		}
 		// As a schema-1 store: no version, no indexes, no buckets added since.
-		for _, b := range [][]byte{bucketOpenPoints, bucketStats} {
+		for _, b := range [][]byte{bucketOpenPoints, bucketStats, bucketActive} {
 			if err := tx.tx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -55,6 +55,10 @@ func TestOldStoreMigrated(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%d stat records after migration, want 1", n)
+		}
+		active, err := tx.ActiveTickets(c.Citizen, c.Created, func(string) bool { return true })
+		if err != nil || !active[c.Ticket] {
+			t.Errorf("active list after migration: %v %v", active, err)
 		}
 		return nil
 	})

@@ -32,7 +32,7 @@ var (
 	bucketMeta          = []byte("meta")
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
-	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue,
+	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue, bucketActive,
 		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats}
 )
 
@@ -278,6 +278,9 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 		return err
 	}
 	if err := t.putStat(c); err != nil {
+		return err
+	}
+	if err := t.indexActive(c); err != nil {
 		return err
 	}
 	return t.put(bucketComplaints, c.Ticket, c)
