@@ -589,7 +589,18 @@ func (s *sender) reason(r Reason) string {
 	return t.ReasonOther
 }
 
-// OutboxLen counts the messages still to be delivered.
+// OutboxWaiting reports whether any message waits in the outbox, without
+// counting them.
+func (d *Desk) OutboxWaiting() (waiting bool, err error) {
+	err = d.store.View(func(tx *store.Tx) error {
+		waiting = tx.OutboxWaiting()
+		return nil
+	})
+	return waiting, err
+}
+
+// OutboxLen counts the messages still to be delivered (it walks the
+// outbox).
 func (d *Desk) OutboxLen() (n int, err error) {
 	err = d.store.View(func(tx *store.Tx) error {
 		n = tx.OutboxLen()

@@ -56,3 +56,23 @@ func TestActiveTickets(t *testing.T) {
 		t.Errorf("%d entries left in the index, want 3", n)
 	}
 }
+
+// OutboxWaiting tells an empty outbox from one with a message.
+func TestOutboxWaiting(t *testing.T) {
+	s := mustOpenTemp(t)
+	mustView(t, s, func(tx *Tx) error {
+		if tx.OutboxWaiting() {
+			t.Error("a new outbox is waiting")
+		}
+		return nil
+	})
+	mustUpdate(t, s, func(tx *Tx) error {
+		return tx.Enqueue(flows.Message{To: flows.Chat{Channel: "telegram", ID: "5001"}, Text: "halo"})
+	})
+	mustView(t, s, func(tx *Tx) error {
+		if !tx.OutboxWaiting() {
+			t.Error("an outbox with a message is not waiting")
+		}
+		return nil
+	})
+}

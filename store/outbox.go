@@ -132,7 +132,13 @@ func (t *Tx) OutboxSeq() uint64 {
 	return t.tx.Bucket(bucketOutbox).Sequence()
 }
 
-// OutboxLen counts the messages waiting in the outbox.
+// OutboxWaiting reports whether any message waits in the outbox.
+func (t *Tx) OutboxWaiting() bool {
+	k, _ := t.tx.Bucket(bucketOutbox).Cursor().First()
+	return k != nil
+}
+
+// OutboxLen counts the messages waiting in the outbox (a walk of it).
 func (t *Tx) OutboxLen() int {
 	return t.tx.Bucket(bucketOutbox).Stats().KeyN
 }

@@ -560,3 +560,15 @@ func TestConsoleExport(t *testing.T) {
 		}
 	}
 }
+
+// The constant dummy hash is a real bcrypt hash at the cost aduan
+// hash-password uses, so an unknown name costs what a wrong password does.
+func TestDummyHash(t *testing.T) {
+	cost, err := bcrypt.Cost(dummyHash)
+	if err != nil || cost != bcrypt.DefaultCost {
+		t.Errorf("dummy hash cost %d, %v; want %d", cost, err, bcrypt.DefaultCost)
+	}
+	if bcrypt.CompareHashAndPassword(dummyHash, []byte("aduan")) != nil {
+		t.Error("the dummy hash is not of \"aduan\"")
+	}
+}

@@ -297,8 +297,10 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	if err != nil {
 		return fmt.Errorf("http_addr %s: %w (is another program using the port? choose another with http_addr or ADUAN_HTTP_ADDR; port 0 picks a free one)", cfg.HTTPAddr, err)
 	}
-	if n, err := desk.OutboxLen(); err == nil && n > 0 {
-		log.Info("resuming outbox", "messages", n)
+	if waiting, err := desk.OutboxWaiting(); err == nil && waiting {
+		// Not counted: a start does not walk the whole outbox
+		// (aduan_outbox_messages tells how many).
+		log.Info("resuming the outbox")
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
