@@ -32,6 +32,13 @@ type Options struct {
 	// Media, when set, is where photos no complaint or chat shows any more
 	// (erased) are deleted.
 	Media *store.Media
+	// KeepInbound is how long an inbound message's key is kept to tell a
+	// redelivery (default 72 h; platforms redeliver within a day).
+	KeepInbound time.Duration
+	// KeepPostLinks, when set, is how long after a complaint was closed
+	// the links from its admin posts are kept (a reply to an older post is
+	// then an unknown post's).
+	KeepPostLinks time.Duration
 	// MaxOutboxAge, when set, makes Ready fail while a message has waited
 	// longer in the outbox.
 	MaxOutboxAge time.Duration

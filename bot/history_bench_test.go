@@ -112,3 +112,44 @@ func TestLongHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The desk's pruning walks the whole store in small transactions: the
+// post links of a long-closed complaint go, those of an open one stay.
+func TestPruneWalk(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	group := flows.Chat{Channel: "fake", ID: "-2"}
+	err := d.store.Update(func(tx *store.Tx) error {
+		for i := range 2500 {
+			c := flows.Complaint{Ticket: flows.TicketNumber("ADU", 2024, uint64(i+1)), Status: flows.StatusResolved,
+				Created: clock.now.AddDate(-2, 0, 0), ResolvedAt: clock.now.AddDate(-2, 0, 1)}
+			if i == 0 {
+				c.Status, c.ResolvedAt = flows.StatusInProgress, time.Time{}
+			}
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
+			if err := tx.LinkPost(group, fmt.Sprint(i), store.Link{Ticket: c.Ticket, Relay: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.pruneWalk(context.Background(), 365*24*time.Hour, (*store.Tx).PrunePostLinks); err != nil {
+		t.Fatal(err)
+	}
+	d.store.View(func(tx *store.Tx) error {
+		if _, ok, _ := tx.PostLink(group, "0"); !ok {
+			t.Error("the open complaint's post link was pruned")
+		}
+		for _, id := range []string{"1", "1000", "2499"} {
+			if _, ok, _ := tx.PostLink(group, id); ok {
+				t.Errorf("post %s of a complaint closed two years ago was kept", id)
+			}
+		}
+		return nil
+	})
+}

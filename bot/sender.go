@@ -109,12 +109,13 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		err := d.store.Update(func(tx *store.Tx) error {
-			_, err := tx.PruneSeen(d.now().Add(-72 * time.Hour))
-			return err
-		})
-		if err != nil {
+		if err := d.pruneWalk(ctx, d.opt.keepInbound(), (*store.Tx).PruneSeen); err != nil {
 			d.log.Error("prune inbound keys", "err", err)
+		}
+		if keep := d.opt.KeepPostLinks; keep > 0 {
+			if err := d.pruneWalk(ctx, keep, (*store.Tx).PrunePostLinks); err != nil {
+				d.log.Error("prune post links of long-closed complaints", "err", err)
+			}
 		}
 		// Small transactions, so a backlog never holds the writer long.
 		var pruneErr error
@@ -155,6 +156,24 @@ func (s *sender) count(err error) {
 	default:
 		m.sent(channel, "error")
 	}
+}
+
+// pruneWalk runs one of the store's pruning walks over the whole bucket,
+// a small transaction at a time, for entries older than keep.
+func (d *Desk) pruneWalk(ctx context.Context, keep time.Duration, walk func(*store.Tx, time.Time, string, int) (string, int, error)) error {
+	before := d.now().Add(-keep)
+	from := ""
+	for ctx.Err() == nil {
+		err := d.store.Update(func(tx *store.Tx) error {
+			var err error
+			from, _, err = walk(tx, before, from, maxPrunedSessions)
+			return err
+		})
+		if err != nil || from == "" {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxPrunedSessions bounds one transaction of session pruning.
@@ -607,4 +626,11 @@ func (d *Desk) OutboxLen() (n int, err error) {
 		return nil
 	})
 	return n, err
+}
+
+func (o Options) keepInbound() time.Duration {
+	if o.KeepInbound > 0 {
+		return o.KeepInbound
+	}
+	return 72 * time.Hour
 }

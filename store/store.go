@@ -207,22 +207,6 @@ func (t *Tx) Seen(key string, now time.Time) (bool, error) {
 	return false, b.Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(now.Unix())))
 }
 
-// PruneSeen forgets inbound keys recorded before the given time. Telegram
-// keeps an update for 24 hours, so older keys cannot come back.
-func (t *Tx) PruneSeen(before time.Time) (int, error) {
-	c := t.tx.Bucket(bucketSeen).Cursor()
-	n := 0
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < before.Unix() {
-			if err := c.Delete(); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
-}
-
 // Conversation loads a citizen's conversation; a new one starts idle.
 func (t *Tx) Conversation(chat flows.Chat) (flows.Conversation, error) {
 	var c flows.Conversation

@@ -260,13 +260,30 @@ func TestSeenAndPrune(t *testing.T) {
 		_, err := tx.Seen("telegram:update:2", t0.Add(48*time.Hour))
 		return err
 	})
-	mustUpdate(t, s, func(tx *Tx) error {
-		n, err := tx.PruneSeen(t0.Add(time.Hour))
-		if n != 1 {
-			t.Errorf("pruned %d, want 1", n)
+	for i := range 5 {
+		mustUpdate(t, s, func(tx *Tx) error {
+			_, err := tx.Seen(fmt.Sprintf("web:%d", i), t0)
+			return err
+		})
+	}
+	// Two keys a transaction: old keys go, across several walks.
+	from, total := "", 0
+	for walks := 1; ; walks++ {
+		mustUpdate(t, s, func(tx *Tx) error {
+			next, n, err := tx.PruneSeen(t0.Add(time.Hour), from, 2)
+			from, total = next, total+n
+			return err
+		})
+		if from == "" {
+			if walks != 4 {
+				t.Errorf("%d walks of 2 keys over 7 keys, want 4", walks)
+			}
+			break
 		}
-		return err
-	})
+	}
+	if total != 6 {
+		t.Errorf("pruned %d, want 6", total)
+	}
 	mustUpdate(t, s, func(tx *Tx) error {
 		if seen, _ := tx.Seen("telegram:update:2", t0); !seen {
 			t.Errorf("recent key was pruned")

@@ -95,7 +95,11 @@ type fileConfig struct {
 	} `mapstructure:"metrics"`
 	// MaxOutboxAge makes /readyz fail while a message waits longer.
 	MaxOutboxAge time.Duration `mapstructure:"max_outbox_age"`
-	Backup       struct {
+	Prune        struct {
+		InboundKeys time.Duration `mapstructure:"inbound_keys"`
+		PostLinks   time.Duration `mapstructure:"post_links"`
+	} `mapstructure:"prune"`
+	Backup struct {
 		Dir   string        `mapstructure:"dir"`
 		Every time.Duration `mapstructure:"every"`
 		Keep  int           `mapstructure:"keep"`
@@ -168,6 +172,8 @@ var defaults = map[string]any{
 	"public.min_sample":         10,
 	"metrics.token":             "",
 	"max_outbox_age":            "15m",
+	"prune.inbound_keys":        "72h",
+	"prune.post_links":          "8760h",
 	"backup.dir":                "",
 	"backup.every":              "24h",
 	"backup.keep":               7,
@@ -188,6 +194,8 @@ type appConfig struct {
 	LogFormat string
 	// MaxOutboxAge: /readyz fails while a message waits longer (0: never).
 	MaxOutboxAge time.Duration
+	// KeepInbound and KeepPostLinks: what pruning keeps (see bot.Options).
+	KeepInbound, KeepPostLinks time.Duration
 	// Backup: scheduled copies into Backup.Dir ("" : none).
 	Backup struct {
 		Dir   string
@@ -307,6 +315,12 @@ func (fc *fileConfig) check() (*appConfig, error) {
 	if fc.MaxOutboxAge < 0 {
 		return nil, fmt.Errorf("max_outbox_age: %s must not be negative (0 turns the check off)", fc.MaxOutboxAge)
 	}
+	if p := fc.Prune; p.InboundKeys < 24*time.Hour {
+		return nil, fmt.Errorf("prune.inbound_keys: %s must be at least 24h (platforms deliver a message again within a day)", p.InboundKeys)
+	} else if p.PostLinks < 0 {
+		return nil, fmt.Errorf("prune.post_links: %s must not be negative (0 keeps them all)", p.PostLinks)
+	}
+	ac.KeepInbound, ac.KeepPostLinks = fc.Prune.InboundKeys, fc.Prune.PostLinks
 	if b := fc.Backup; b.Dir != "" {
 		if b.Every < time.Second {
 			return nil, fmt.Errorf("backup.every: %s must be at least 1s (24h is usual)", b.Every)

@@ -147,6 +147,8 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"webhook at the root", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "1:x", "ADUAN_TELEGRAM_WEBHOOK_URL": "https://aduan.example.go.id/"}, "telegram.webhook_url: telegram: webhook URL \"https://aduan.example.go.id/\": give it a path of its own"},
 		{"webhook without token", nil, map[string]string{"ADUAN_TELEGRAM_WEBHOOK_URL": "https://aduan.example.go.id/tg"}, "telegram.webhook_url: set telegram.token too"},
 		{"bad webhook secret", nil, map[string]string{"ADUAN_TELEGRAM_WEBHOOK_SECRET": "rahasia sekali"}, "ADUAN_TELEGRAM_WEBHOOK_SECRET=(hidden): telegram.webhook_secret: use 1 to 256"},
+		{"inbound keys forgotten too soon", nil, map[string]string{"ADUAN_PRUNE_INBOUND_KEYS": "1h"}, "prune.inbound_keys: 1h0m0s must be at least 24h"},
+		{"negative post links", nil, map[string]string{"ADUAN_PRUNE_POST_LINKS": "-1h"}, "prune.post_links"},
 		{"backups too often", nil, map[string]string{"ADUAN_BACKUP_DIR": "/srv/cadangan", "ADUAN_BACKUP_EVERY": "0s"}, "backup.every: 0s must be at least 1s"},
 		{"no backup kept", nil, map[string]string{"ADUAN_BACKUP_DIR": "/srv/cadangan", "ADUAN_BACKUP_KEEP": "0"}, "backup.keep: 0 must be at least 1"},
 		{"backups into data_dir", nil, map[string]string{"ADUAN_BACKUP_DIR": "./data/"}, "backup.dir: must not be data_dir itself"},

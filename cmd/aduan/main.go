@@ -231,7 +231,8 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 	if err != nil {
 		return err
 	}
-	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log, Media: media, MaxOutboxAge: cfg.MaxOutboxAge})
+	desk := bot.New(st, &cfg.Flows, bot.Options{Location: cfg.Location, Logger: log, Media: media, MaxOutboxAge: cfg.MaxOutboxAge,
+		KeepInbound: cfg.KeepInbound, KeepPostLinks: cfg.KeepPostLinks})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := desk.EnableMetrics(reg); err != nil {
