@@ -253,13 +253,13 @@ type Complaint struct {
 	Thread      []Entry   `json:"thread,omitempty"`
 	// FollowUpAt is when the last post of the citizen's follow-ups was
 	// queued; the next waits Config.FollowUpInterval after it.
-	FollowUpAt time.Time `json:"followup_at,omitempty"`
+	FollowUpAt time.Time `json:"followup_at,omitzero"`
 	// Pending counts the citizen's newest entries not yet posted to the
 	// admins: they go out together in the next follow-up post.
 	Pending int `json:"pending,omitempty"`
 	// FirstResponseAt is when the citizen first heard from the office: an
 	// answer (Message.Answer) that reached them.
-	FirstResponseAt time.Time `json:"first_response_at,omitempty"`
+	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
 	// Alerted holds the deadline stages already acted on (reminded,
 	// escalated), so each is acted on once.
 	Alerted int `json:"alerted,omitempty"`
@@ -275,13 +275,13 @@ type Complaint struct {
 	Followers  []Follower `json:"followers,omitempty"`
 	// ResolvedAt is when it was last resolved; ReopenedAt when the citizen
 	// last reopened it (its deadlines count from then).
-	ResolvedAt time.Time `json:"resolved_at,omitempty"`
-	ReopenedAt time.Time `json:"reopened_at,omitempty"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ReopenedAt time.Time `json:"reopened_at,omitzero"`
 	// The citizen's verdict: asked when resolved, a rating from 1 to 5
 	// and an optional comment.
-	RatingAskedAt time.Time `json:"rating_asked_at,omitempty"`
+	RatingAskedAt time.Time `json:"rating_asked_at,omitzero"`
 	Rating        int       `json:"rating,omitempty"`
-	RatedAt       time.Time `json:"rated_at,omitempty"`
+	RatedAt       time.Time `json:"rated_at,omitzero"`
 	RatingComment string    `json:"rating_comment,omitempty"`
 }
 

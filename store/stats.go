@@ -105,7 +105,7 @@ func decodeStat(ticket string, b []byte, intern map[string]string) (flows.StatRe
 }
 
 func (t *Tx) putStat(c flows.Complaint) error {
-	return t.tx.Bucket(bucketStats).Put([]byte(c.Ticket), encodeStat(c.StatRecord()))
+	return t.bucket(bucketStats).Put([]byte(c.Ticket), encodeStat(c.StatRecord()))
 }
 
 // Stats returns the complaints' statistics records as a sequence, read

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -183,7 +184,11 @@ func (t *Tx) get(bucket []byte, key string, v any) (bool, error) {
 	if data == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	data, err := decodeValue(data)
+	if err == nil {
+		err = json.Unmarshal(data, v)
+	}
+	if err != nil {
 		return false, fmt.Errorf("decode %s/%s: %w", bucket, key, err)
 	}
 	return true, nil
@@ -194,7 +199,20 @@ func (t *Tx) put(bucket []byte, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s/%s: %w", bucket, key, err)
 	}
-	return t.tx.Bucket(bucket).Put([]byte(key), data)
+	return t.bucket(bucket).Put([]byte(key), encodeValue(bucket, data))
+}
+
+// bucket returns a bucket, set to fill its pages whole when its keys
+// come in order: complaints and what is kept per complaint are keyed by
+// ticket, and tickets only grow. bbolt's default splits a page at half,
+// which leaves such buckets half empty for good.
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	switch {
+	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads):
+		b.FillPercent = 1.0
+	}
+	return b
 }
 
 // Seen records an inbound message key (such as "telegram:update:42") and
@@ -321,7 +339,7 @@ func (t *Tx) LinkPost(chat flows.Chat, msgID string, l Link) error {
 	if err := t.put(bucketPosts, postKey(chat, msgID), l); err != nil {
 		return err
 	}
-	threads := t.tx.Bucket(bucketThreads)
+	threads := t.bucket(bucketThreads)
 	tk := []byte(l.Ticket + "|" + chat.String())
 	if threads.Get(tk) == nil && l.Relay {
 		return threads.Put(tk, []byte(msgID))
@@ -365,7 +383,7 @@ func (t *Tx) RelayedReply(chat flows.Chat, msgID string) string {
 // sends it again at the next start. The first copy is then never linked,
 // but an admin's reply quotes its text, which names this post.
 func (t *Tx) LinkQuote(chat flows.Chat, ticket, text string) error {
-	return t.tx.Bucket(bucketThreads).Put(quoteKey(chat, ticket, text), []byte{1})
+	return t.bucket(bucketThreads).Put(quoteKey(chat, ticket, text), []byte{1})
 }
 
 // QuotesRelay reports whether quoted (the text of a message an admin

@@ -16,7 +16,7 @@ import (
 
 var chat = flows.Chat{Channel: "telegram", ID: "42"}
 
-func mustOpen(t *testing.T, path string) *Store {
+func mustOpen(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(path, Options{LockTimeout: 100 * time.Millisecond})
 	if err != nil {

@@ -90,7 +90,11 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 			}
 			err = tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
 				var c flows.Conversation
-				if err := json.Unmarshal(v, &c); err != nil {
+				data, err := decodeValue(v)
+				if err == nil {
+					err = json.Unmarshal(data, &c)
+				}
+				if err != nil {
 					add("conversation %s: unreadable: %v", k, err)
 					return nil
 				}

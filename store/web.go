@@ -185,7 +185,11 @@ func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error 
 	}
 	for k, v := first(); k != nil; k, v = next() {
 		var cp flows.Complaint
-		if err := json.Unmarshal(v, &cp); err != nil {
+		data, err := decodeValue(v)
+		if err == nil {
+			err = json.Unmarshal(data, &cp)
+		}
+		if err != nil {
 			return fmt.Errorf("decode complaint %s: %w", k, err)
 		}
 		if !fn(&cp) {
