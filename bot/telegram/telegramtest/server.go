@@ -199,6 +199,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := parseParams(r)
+	// Reading the body to its end lets net/http notice a client that
+	// hangs up (a timed-out call) and cancel r.Context(); a JSON decoder
+	// or a multipart reader may stop short of the end.
+	io.Copy(io.Discard, r.Body)
 	if err != nil {
 		writeError(w, apiError{code: 400, desc: "Bad Request: " + err.Error()})
 		return
@@ -211,6 +215,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-s.closed:
 			t.Stop()
 			return
 		}
@@ -238,6 +245,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			return
+		case <-s.closed:
 			return
 		}
 	}
@@ -337,6 +346,8 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, path string) 
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			return
+		case <-s.closed:
 			return
 		}
 	}
