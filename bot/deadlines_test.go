@@ -211,6 +211,44 @@ func TestRetentionOnTheStore(t *testing.T) {
 	})
 }
 
+// The first round of pruning and retention waits MaintenanceAfter after
+// the start (its walks read much of the store), then runs on its own.
+func TestMaintenanceWaitsAfterStart(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	d.cfg.Retention = 24 * time.Hour
+	d.opt.MaintenanceAfter = 2 * time.Second
+	old := flows.Complaint{Ticket: "ADU-2026-000001", Citizen: flows.Chat{Channel: "fake", ID: "501"}, CitizenName: "Budi", Category: "jalan",
+		Office: "dpupr", Description: "Jalan rusak di depan rumah saya", Status: flows.StatusResolved,
+		Created: clock.now.Add(-72 * time.Hour), Updated: clock.now.Add(-48 * time.Hour)}
+	if err := d.store.Update(func(tx *store.Tx) error { return tx.PutComplaint(old) }); err != nil {
+		t.Fatal(err)
+	}
+	erased := func() bool {
+		var c *flows.Complaint
+		d.store.View(func(tx *store.Tx) error {
+			c, _ = tx.Complaint(old.Ticket)
+			return nil
+		})
+		return c != nil && c.Erased
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(300 * time.Millisecond)
+	if erased() {
+		t.Fatal("retention ran at start, not after MaintenanceAfter")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !erased() {
+		if time.Now().After(deadline) {
+			t.Fatal("retention did not run after MaintenanceAfter")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // A second complaint at the same place in the same category: the desk
 // finds the first in the store's index and the citizen is told.
 func TestNearbyFromTheStore(t *testing.T) {

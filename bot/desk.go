@@ -32,6 +32,9 @@ type Options struct {
 	// Media, when set, is where photos no complaint or chat shows any more
 	// (erased) are deleted.
 	Media *store.Media
+	// MaintenanceAfter is how long after start the first pruning and
+	// retention round runs (default 10 minutes; then every hour).
+	MaintenanceAfter time.Duration
 	// KeepInbound is how long an inbound message's key is kept to tell a
 	// redelivery (default 72 h; platforms redeliver within a day).
 	KeepInbound time.Duration

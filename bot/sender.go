@@ -106,6 +106,15 @@ func (d *Desk) Run(ctx context.Context) error {
 // pruneLoop forgets inbound keys too old to be delivered again, and
 // browser sessions that expired.
 func (d *Desk) pruneLoop(ctx context.Context) {
+	// Not at start: the walks read much of the store, and a start should
+	// serve at once and stay small (the first round comes a little later).
+	first := time.NewTimer(d.opt.maintenanceAfter())
+	select {
+	case <-ctx.Done():
+		first.Stop()
+		return
+	case <-first.C:
+	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -633,4 +642,12 @@ func (o Options) keepInbound() time.Duration {
 		return o.KeepInbound
 	}
 	return 72 * time.Hour
+}
+
+// maintenanceAfter is how long after start the first pruning round runs.
+func (o Options) maintenanceAfter() time.Duration {
+	if o.MaintenanceAfter > 0 {
+		return o.MaintenanceAfter
+	}
+	return 10 * time.Minute
 }
