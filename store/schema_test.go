@@ -1,9 +1,11 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -18,13 +20,23 @@ func TestOldStoreMigrated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "aduan.db")
 	s := mustOpen(t, path)
 	c := flows.Complaint{Ticket: "ADU-2026-000001", Office: "dpupr", Category: "jalan", Status: flows.StatusNew, Citizen: flows.Chat{Channel: "telegram", ID: "5001"},
-		Created: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Location: flows.Location{Lat: 1, Lon: 2, HasPoint: true}}
+		Created: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Location: flows.Location{Lat: 1, Lon: 2, HasPoint: true},
+		Thread: []flows.Entry{{At: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), Kind: flows.EntryReply, Author: "Sari", Text: "Sudah dicek."},
+			{At: time.Date(2026, 11, 2, 11, 0, 0, 0, time.UTC), Kind: flows.EntryCitizen, Text: "Terima kasih."}}}
 	mustUpdate(t, s, func(tx *Tx) error {
 		if err := tx.PutComplaint(c); err != nil {
 			return err
 		}
-		// As a schema-1 store: no version, no indexes, no buckets added since.
-		for _, b := range [][]byte{bucketOpenPoints, bucketStats, bucketActive} {
+		// As a schema-1 store: no version, no indexes, no buckets added
+		// since, the thread inside the complaint.
+		inline, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if err := tx.tx.Bucket(bucketComplaints).Put([]byte(c.Ticket), inline); err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketOpenPoints, bucketStats, bucketActive, bucketEntries} {
 			if err := tx.tx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -59,6 +71,17 @@ func TestOldStoreMigrated(t *testing.T) {
 		active, err := tx.ActiveTickets(c.Citizen, c.Created, func(string) bool { return true })
 		if err != nil || !active[c.Ticket] {
 			t.Errorf("active list after migration: %v %v", active, err)
+		}
+		var rec complaintRecord
+		if _, err := tx.get(bucketComplaints, c.Ticket, &rec); err != nil || len(rec.Thread) != 0 || rec.Entries != 2 {
+			t.Errorf("after migration the complaint record holds %d entries inline, counts %d (%v)", len(rec.Thread), rec.Entries, err)
+		}
+		if n := tx.tx.Bucket(bucketEntries).Stats().KeyN; n != 2 {
+			t.Errorf("%d thread entries stored apart, want 2", n)
+		}
+		got, err := tx.Complaint(c.Ticket)
+		if err != nil || got == nil || !reflect.DeepEqual(got.Thread, c.Thread) {
+			t.Errorf("thread after migration %+v (%v), want %+v", got, err, c.Thread)
 		}
 		return nil
 	})

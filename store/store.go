@@ -34,7 +34,7 @@ var (
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
 	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue, bucketActive,
-		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats}
+		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats, bucketEntries}
 )
 
 // ErrLocked means another process holds the database open.
@@ -209,7 +209,7 @@ func (t *Tx) put(bucket []byte, key string, v any) error {
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
 	b := t.tx.Bucket(name)
 	switch {
-	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads):
+	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads), bytes.Equal(name, bucketEntries):
 		b.FillPercent = 1.0
 	}
 	return b
@@ -247,9 +247,12 @@ func (t *Tx) PutConversation(c flows.Conversation) error {
 
 // Complaint loads a complaint; nil when there is none with that ticket.
 func (t *Tx) Complaint(ticket string) (*flows.Complaint, error) {
-	var c flows.Complaint
-	ok, err := t.get(bucketComplaints, ticket, &c)
-	if err != nil || !ok {
+	v := t.tx.Bucket(bucketComplaints).Get([]byte(ticket))
+	if v == nil {
+		return nil, nil
+	}
+	c, err := t.decodeComplaint([]byte(ticket), v)
+	if err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -285,7 +288,7 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 	if err := t.indexActive(c); err != nil {
 		return err
 	}
-	return t.put(bucketComplaints, c.Ticket, c)
+	return t.putComplaintRecord(c)
 }
 
 func counterKey(prefix string, year int) []byte {

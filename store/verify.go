@@ -1,12 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -108,11 +108,33 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			return t.EachComplaint(false, func(c *flows.Complaint) bool {
-				if media == nil {
-					return true
+			var last []byte // the ticket whose entries were last checked
+			err = tx.Bucket(bucketEntries).ForEach(func(k, _ []byte) error {
+				if len(k) < 6 || k[len(k)-5] != 0 {
+					add("thread entry %q: not a thread entry's key", k)
+					return nil
 				}
-				hashes := flows.MediaOf(*c)
+				if ticket := k[:len(k)-5]; !bytes.Equal(ticket, last) {
+					last = ticket
+					if !exists(string(ticket)) {
+						add("thread entries of %s, which does not exist", ticket)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketComplaints).ForEach(func(k, v []byte) error {
+				c, err := t.decodeComplaint(k, v)
+				if err != nil {
+					add("%v", err)
+					return nil
+				}
+				if media == nil {
+					return nil
+				}
+				hashes := flows.MediaOf(c)
 				for _, e := range c.Thread {
 					if e.Kind != flows.EntryCitizen {
 						hashes = append(hashes, e.Photos...)
@@ -129,7 +151,7 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 					}
 					f.Close()
 				}
-				return true
+				return nil
 			})
 		})
 	})
@@ -137,11 +159,8 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 		add("database: %v", err)
 		return problems, nil
 	}
-	if err != nil && !strings.Contains(err.Error(), "decode complaint") {
-		return problems, fmt.Errorf("verify: %w", err)
-	}
 	if err != nil {
-		add("%v", err)
+		return problems, fmt.Errorf("verify: %w", err)
 	}
 	return problems, nil
 }

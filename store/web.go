@@ -184,13 +184,9 @@ func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error 
 		first, next = c.Last, c.Prev
 	}
 	for k, v := first(); k != nil; k, v = next() {
-		var cp flows.Complaint
-		data, err := decodeValue(v)
-		if err == nil {
-			err = json.Unmarshal(data, &cp)
-		}
+		cp, err := t.decodeComplaint(k, v)
 		if err != nil {
-			return fmt.Errorf("decode complaint %s: %w", k, err)
+			return err
 		}
 		if !fn(&cp) {
 			return nil
