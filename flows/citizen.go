@@ -200,12 +200,14 @@ func (s *step) say(m Message) {
 func (s *step) text(t string) { s.say(Message{Text: t}) }
 
 // word reports whether the input is the given word, typed or as a command.
-func (s *step) word(w string) bool {
-	switch s.in.Kind {
+func (s *step) word(w string) bool { return isWord(s.in, w) }
+
+func isWord(in Input, w string) bool {
+	switch in.Kind {
 	case InputText:
-		return strings.EqualFold(strings.TrimSpace(s.in.Text), w)
+		return strings.EqualFold(strings.TrimSpace(in.Text), w)
 	case InputCommand:
-		return s.in.Command == w
+		return in.Command == w
 	}
 	return false
 }
@@ -365,21 +367,23 @@ func (s *step) offer(text string, choices []Choice) {
 // choice resolves the input against the offered choices: a pressed button,
 // a number, or a label typed out. ok is false when the input is not an
 // answer at all; stale is set for a button from an older question.
-func (s *step) choice() (id string, ok, stale bool) {
-	switch s.in.Kind {
+func (s *step) choice() (id string, ok, stale bool) { return choiceOf(s.conv, s.in) }
+
+func choiceOf(conv Conversation, in Input) (id string, ok, stale bool) {
+	switch in.Kind {
 	case InputChoice:
-		for _, c := range s.conv.Offered {
-			if c.ID == s.in.Choice {
+		for _, c := range conv.Offered {
+			if c.ID == in.Choice {
 				return c.ID, true, false
 			}
 		}
 		return "", false, true
 	case InputText:
-		t := strings.TrimSpace(s.in.Text)
-		if n, err := strconv.Atoi(strings.TrimSuffix(t, ".")); err == nil && n >= 1 && n <= len(s.conv.Offered) {
-			return s.conv.Offered[n-1].ID, true, false
+		t := strings.TrimSpace(in.Text)
+		if n, err := strconv.Atoi(strings.TrimSuffix(t, ".")); err == nil && n >= 1 && n <= len(conv.Offered) {
+			return conv.Offered[n-1].ID, true, false
 		}
-		for _, c := range s.conv.Offered {
+		for _, c := range conv.Offered {
 			if strings.EqualFold(t, c.Label) || strings.EqualFold(t, labelWords(c.Label)) {
 				return c.ID, true, false
 			}
@@ -588,26 +592,32 @@ const StatusShown = 10
 
 // Relevant picks, from a conversation's tickets (oldest first), those an
 // input can touch: the active ones (open, or resolved recently enough to
-// be rated or reopened), the newest StatusShown, and any the input names
-// (a rating button, a ticket typed). Erasure touches them all. The rest
-// are left unread, so a citizen's message costs the same after years.
+// be rated or reopened), any the input names (a rating button or number,
+// a ticket typed), and for status the newest StatusShown. Erasure touches
+// them all. The rest are left unread, so a citizen's message costs the
+// same after years.
 func Relevant(cfg *Config, conv Conversation, in Input, active func(ticket string) bool) []string {
 	if conv.State == StateErase {
 		return conv.Tickets
 	}
 	named := map[string]bool{}
-	if in.Kind == InputChoice {
-		for _, p := range []string{ratePrefix, reopenPrefix} {
-			if rest, ok := strings.CutPrefix(in.Choice, p); ok {
-				ticket, _, _ := strings.Cut(rest, ":")
-				named[ticket] = true
-			}
+	choice := in.Choice
+	if id, ok, _ := choiceOf(conv, in); ok {
+		choice = id
+	}
+	for _, p := range []string{ratePrefix, reopenPrefix} {
+		if rest, ok := strings.CutPrefix(choice, p); ok {
+			ticket, _, _ := strings.Cut(rest, ":")
+			named[ticket] = true
 		}
 	}
 	if t := cfg.TicketIn(in.Text); t != "" {
 		named[t] = true
 	}
-	newest := len(conv.Tickets) - StatusShown
+	newest := len(conv.Tickets)
+	if isWord(in, "status") || choice == choiceStatus {
+		newest -= StatusShown
+	}
 	var out []string
 	for i, t := range conv.Tickets {
 		if i >= newest || named[t] || active(t) {

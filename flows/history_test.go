@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// Relevant picks the active complaints, the newest StatusShown, and the
-// ones an input names; erasure takes them all.
+// Relevant picks the active complaints and the ones an input names, the
+// newest StatusShown only for status; erasure takes them all.
 func TestRelevant(t *testing.T) {
 	cfg := testConfig()
 	var tickets []string
@@ -18,18 +18,28 @@ func TestRelevant(t *testing.T) {
 	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: tickets}
 	active := func(t string) bool { return t == tickets[2] }
 	newest := tickets[25-StatusShown:]
+	menu := conv
+	menu.Offered = []Choice{{ID: choiceComplaint, Label: "Buat aduan"}, {ID: choiceStatus, Label: "Status aduan"}}
+	rating := conv
+	rating.Offered = []Choice{{ID: ratePrefix + tickets[0] + ":1", Label: "1"}, {ID: ratePrefix + tickets[0] + ":2", Label: "2"}}
 	tests := []struct {
 		name string
 		conv Conversation
 		in   Input
 		want []string
 	}{
-		{"a message", conv, txt("halo"), append([]string{tickets[2]}, newest...)},
-		{"an old rating button", conv, choose(ratePrefix + tickets[0] + ":4"), append([]string{tickets[0], tickets[2]}, newest...)},
-		{"an old reopen button", conv, choose(reopenPrefix + tickets[1]), append([]string{tickets[1], tickets[2]}, newest...)},
-		{"a ticket typed", conv, txt("bagaimana " + tickets[4] + "?"), append([]string{tickets[2], tickets[4]}, newest...)},
+		{"a message", conv, txt("halo"), []string{tickets[2]}},
+		{"status typed", conv, txt(" Status "), append([]string{tickets[2]}, newest...)},
+		{"the status command", conv, cmd("status", ""), append([]string{tickets[2]}, newest...)},
+		{"the status button", conv, choose(choiceStatus), append([]string{tickets[2]}, newest...)},
+		{"the status menu item by its number", menu, txt("2"), append([]string{tickets[2]}, newest...)},
+		{"another menu item by its number", menu, txt("1"), []string{tickets[2]}},
+		{"an old rating button", conv, choose(ratePrefix + tickets[0] + ":4"), []string{tickets[0], tickets[2]}},
+		{"a rating by its number", rating, txt("2"), []string{tickets[0], tickets[2]}},
+		{"an old reopen button", conv, choose(reopenPrefix + tickets[1]), []string{tickets[1], tickets[2]}},
+		{"a ticket typed", conv, txt("bagaimana " + tickets[4] + "?"), []string{tickets[2], tickets[4]}},
 		{"confirming erasure", Conversation{Chat: citizen, State: StateErase, Tickets: tickets}, choose(choiceEraseYes), tickets},
-		{"a short history", Conversation{Chat: citizen, Tickets: tickets[:3]}, txt("halo"), tickets[:3]},
+		{"a short history, status", Conversation{Chat: citizen, Tickets: tickets[:3]}, txt("status"), tickets[:3]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,5 +63,16 @@ func TestStatusCountsOlder(t *testing.T) {
 	out = Step(cfg, conv, txt("status"), Env{Now: now, Complaints: []Complaint{*cp}})
 	if strings.Contains(toCitizen(out), "aduan lama") {
 		t.Errorf("status without older complaints mentions them: %q", toCitizen(out))
+	}
+}
+
+// Asking to erase with only long-closed complaints (none of them loaded)
+// still asks for the confirmation: there is something to erase.
+func TestEraseAskedWithOnlyOldComplaints(t *testing.T) {
+	cfg := testConfig()
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{"ADU-2026-000001"}}
+	out := Step(cfg, conv, Input{Kind: InputText, Text: "hapus"}, Env{Now: now})
+	if out.Conversation.State != StateErase || strings.Contains(toCitizen(out), cfg.Texts.EraseNothing) {
+		t.Errorf("state %q, said %q; want the erasure asked", out.Conversation.State, toCitizen(out))
 	}
 }

@@ -25,7 +25,7 @@ const ErasedChat = "dihapus"
 
 // askErase asks to confirm the erasure.
 func (s *step) askErase() {
-	if len(s.env.Complaints) == 0 && s.conv.Name == "" && s.conv.State == StateIdle {
+	if len(s.conv.Tickets) == 0 && s.conv.Name == "" && s.conv.State == StateIdle {
 		s.ask(s.t.EraseNothing)
 		return
 	}
