@@ -146,7 +146,7 @@ func (d *Desk) retain(ctx context.Context) error {
 		now := d.now()
 		var due []string
 		err := d.store.View(func(tx *store.Tx) error {
-			return tx.EachComplaint(false, func(c *flows.Complaint) bool {
+			return tx.EachComplaintHead(false, func(c *flows.Complaint) bool {
 				if len(flows.Retain(d.cfg, []flows.Complaint{*c}, now)) > 0 {
 					due = append(due, c.Ticket)
 				}

@@ -87,15 +87,30 @@ func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 	return t.put(bucketComplaints, c.Ticket, rec)
 }
 
-// decodeComplaint reads a complaint's record and its thread.
-func (t *Tx) decodeComplaint(key, value []byte) (flows.Complaint, error) {
+// decodeComplaintHead reads a complaint's record, without its thread.
+func decodeComplaintHead(key, value []byte) (flows.Complaint, error) {
+	rec, err := decodeRecord(key, value)
+	rec.Thread = nil
+	return rec.Complaint, err
+}
+
+func decodeRecord(key, value []byte) (complaintRecord, error) {
 	var rec complaintRecord
 	data, err := decodeValue(value)
 	if err == nil {
 		err = json.Unmarshal(data, &rec)
 	}
 	if err != nil {
-		return flows.Complaint{}, fmt.Errorf("decode complaint %s: %w", key, err)
+		return complaintRecord{}, fmt.Errorf("decode complaint %s: %w", key, err)
+	}
+	return rec, nil
+}
+
+// decodeComplaint reads a complaint's record and its thread.
+func (t *Tx) decodeComplaint(key, value []byte) (flows.Complaint, error) {
+	rec, err := decodeRecord(key, value)
+	if err != nil {
+		return flows.Complaint{}, err
 	}
 	if rec.Entries == 0 {
 		return rec.Complaint, nil // no thread, or one stored inline (schema 3)
@@ -126,13 +141,9 @@ func (t *Tx) decodeComplaint(key, value []byte) (flows.Complaint, error) {
 func (t *Tx) splitThreads() error {
 	var inline []string
 	err := t.tx.Bucket(bucketComplaints).ForEach(func(k, v []byte) error {
-		var rec complaintRecord
-		data, err := decodeValue(v)
-		if err == nil {
-			err = json.Unmarshal(data, &rec)
-		}
+		rec, err := decodeRecord(k, v)
 		if err != nil {
-			return fmt.Errorf("decode complaint %s: %w", k, err)
+			return err
 		}
 		if len(rec.Thread) > 0 {
 			inline = append(inline, string(k))

@@ -138,6 +138,20 @@ func TestThreadsOfManyComplaints(t *testing.T) {
 				return true
 			})
 		})
+		mustView(t, s, func(tx *Tx) error {
+			n := 0
+			err := tx.EachComplaintHead(newest, func(c *flows.Complaint) bool {
+				n++
+				if len(c.Thread) != 0 || c.Description != "Jalan berlubang" {
+					t.Errorf("%s without its thread: %+v", c.Ticket, c)
+				}
+				return true
+			})
+			if n != len(want) {
+				t.Errorf("EachComplaintHead read %d complaints, want %d", n, len(want))
+			}
+			return err
+		})
 	}
 }
 

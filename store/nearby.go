@@ -66,7 +66,7 @@ func (t *Tx) indexOnce(meta string, put func(flows.Complaint) error) error {
 	if t.Meta(meta) != "" {
 		return nil
 	}
-	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
+	err := t.EachComplaintHead(false, func(c *flows.Complaint) bool {
 		if err := put(*c); err != nil {
 			t.err = err
 			return false

@@ -178,13 +178,27 @@ func (t *Tx) PruneSessions(now time.Time, limit int) (int, error) {
 // EachComplaint calls fn with each complaint, oldest ticket first (newest
 // first when newest is set), until fn returns false.
 func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error {
+	return t.eachComplaint(newest, true, fn)
+}
+
+// EachComplaintHead is EachComplaint without the threads (Thread is
+// empty), for scans that do not need them: it reads half as much.
+func (t *Tx) EachComplaintHead(newest bool, fn func(c *flows.Complaint) bool) error {
+	return t.eachComplaint(newest, false, fn)
+}
+
+func (t *Tx) eachComplaint(newest, threads bool, fn func(c *flows.Complaint) bool) error {
 	c := t.tx.Bucket(bucketComplaints).Cursor()
 	first, next := c.First, c.Next
 	if newest {
 		first, next = c.Last, c.Prev
 	}
+	decode := t.decodeComplaint
+	if !threads {
+		decode = decodeComplaintHead
+	}
 	for k, v := first(); k != nil; k, v = next() {
-		cp, err := t.decodeComplaint(k, v)
+		cp, err := decode(k, v)
 		if err != nil {
 			return err
 		}

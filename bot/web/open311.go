@@ -133,7 +133,7 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 	out := []request{}
 	skip := (page - 1) * size
 	err := w.store.View(func(tx *store.Tx) error {
-		return tx.EachComplaint(true, func(c *flows.Complaint) bool {
+		return tx.EachComplaintHead(true, func(c *flows.Complaint) bool {
 			switch {
 			case c.Status == flows.StatusMerged,
 				!start.IsZero() && c.Created.Before(start),
