@@ -144,42 +144,38 @@ func (d *Desk) retain(ctx context.Context) error {
 	}
 	for ctx.Err() == nil {
 		now := d.now()
-		var due []string
-		err := d.store.View(func(tx *store.Tx) error {
-			return tx.EachComplaintHead(false, func(c *flows.Complaint) bool {
-				if len(flows.Retain(d.cfg, []flows.Complaint{*c}, now)) > 0 {
-					due = append(due, c.Ticket)
-				}
-				return len(due) < maxRetainedPerRound
-			})
-		})
-		if err != nil || len(due) == 0 {
-			return err
-		}
 		var unused []string
-		err = d.store.Update(func(tx *store.Tx) error {
-			unused = nil
-			cps, err := tx.Complaints(due)
+		erased := 0
+		err := d.store.Update(func(tx *store.Tx) error {
+			unused, erased = nil, 0
+			// The store lists closed complaints by when they last changed;
+			// flows decides which of those are due.
+			due, err := tx.RetainDue(now.Add(-d.cfg.Retention), maxRetainedPerRound)
 			if err != nil {
 				return err
 			}
-			for _, c := range flows.Retain(d.cfg, cps, now) {
-				if err := tx.PutComplaint(c); err != nil {
-					return err
-				}
+			cps, err := tx.Complaints(due)
+			if err != nil {
+				return err
 			}
 			for _, c := range cps {
 				if len(flows.Retain(d.cfg, []flows.Complaint{c}, now)) > 0 {
 					unused = append(unused, flows.MediaOf(c)...)
 				}
 			}
+			for _, c := range flows.Retain(d.cfg, cps, now) {
+				if err := tx.PutComplaint(c); err != nil {
+					return err
+				}
+				erased++
+			}
 			return nil
 		})
-		if err != nil {
+		if err != nil || erased == 0 {
 			return err
 		}
 		d.dropMedia(unused)
-		d.log.Info("personal data erased past retention", "complaints", len(due))
+		d.log.Info("personal data erased past retention", "complaints", erased)
 	}
 	return nil
 }

@@ -52,7 +52,15 @@ func threadSums(encoded [][]byte) []uint64 {
 // what is new or changed.
 func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 	var old complaintRecord
-	if _, err := t.get(bucketComplaints, c.Ticket, &old); err != nil {
+	existed, err := t.get(bucketComplaints, c.Ticket, &old)
+	if err != nil {
+		return err
+	}
+	prev := &old.Complaint
+	if !existed {
+		prev = nil
+	}
+	if err := t.indexRetain(prev, &c); err != nil {
 		return err
 	}
 	encoded := make([][]byte, len(c.Thread))

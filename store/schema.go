@@ -15,7 +15,8 @@ import (
 //	1: before versions (complaints, conversations, outbox, …)
 //	2: web chats and sessions, open-points index, statistics records
 //	3: each citizen's active complaints (store/active.go)
-//	4: threads an entry per key, outside their complaint (store/entries.go)
+//	4: threads an entry per key, outside their complaint (store/entries.go);
+//	   closed complaints listed for retention (store/retain.go)
 const Schema = 4
 
 // metaSchema holds the store's schema version.
@@ -67,6 +68,9 @@ func migrate(tx *bolt.Tx) error {
 		return err
 	}
 	if err := t.splitThreads(); err != nil {
+		return err
+	}
+	if err := t.indexRetains(); err != nil {
 		return err
 	}
 	return t.SetMeta(metaSchema, strconv.Itoa(Schema))

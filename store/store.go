@@ -34,7 +34,7 @@ var (
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
 	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue, bucketActive,
-		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats, bucketEntries}
+		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats, bucketEntries, bucketRetain}
 )
 
 // ErrLocked means another process holds the database open.
@@ -209,7 +209,7 @@ func (t *Tx) put(bucket []byte, key string, v any) error {
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
 	b := t.tx.Bucket(name)
 	switch {
-	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads), bytes.Equal(name, bucketEntries):
+	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads), bytes.Equal(name, bucketEntries), bytes.Equal(name, bucketRetain):
 		b.FillPercent = 1.0
 	}
 	return b
