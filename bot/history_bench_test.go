@@ -113,9 +113,9 @@ func TestLongHistory(t *testing.T) {
 	}
 }
 
-// The desk's pruning walks the whole store in small transactions: the
-// post links of a long-closed complaint go, those of an open one stay.
-func TestPruneWalk(t *testing.T) {
+// The desk prunes post links in small transactions until none is due:
+// the post links of a long-closed complaint go, those of an open one stay.
+func TestPrunePostLinksRounds(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
 	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
 	group := flows.Chat{Channel: "fake", ID: "-2"}
@@ -138,7 +138,7 @@ func TestPruneWalk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.pruneWalk(context.Background(), 365*24*time.Hour, (*store.Tx).PrunePostLinks); err != nil {
+	if err := d.prunePostLinks(context.Background(), 365*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	d.store.View(func(tx *store.Tx) error {

@@ -122,7 +122,7 @@ func (d *Desk) pruneLoop(ctx context.Context) {
 			d.log.Error("prune inbound keys", "err", err)
 		}
 		if keep := d.opt.KeepPostLinks; keep > 0 {
-			if err := d.pruneWalk(ctx, keep, (*store.Tx).PrunePostLinks); err != nil {
+			if err := d.prunePostLinks(ctx, keep); err != nil {
 				d.log.Error("prune post links of long-closed complaints", "err", err)
 			}
 		}
@@ -184,6 +184,27 @@ func (d *Desk) pruneWalk(ctx context.Context, keep time.Duration, walk func(*sto
 	}
 	return nil
 }
+
+// prunePostLinks forgets the post links of complaints closed longer ago
+// than keep, a few complaints a transaction.
+func (d *Desk) prunePostLinks(ctx context.Context, keep time.Duration) error {
+	before := d.now().Add(-keep)
+	for more := true; more && ctx.Err() == nil; {
+		err := d.store.Update(func(tx *store.Tx) error {
+			var err error
+			_, more, err = tx.PrunePostLinks(before, maxPrunedComplaints)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxPrunedComplaints bounds the complaints whose post links one
+// transaction forgets (each has a few).
+const maxPrunedComplaints = 200
 
 // maxPrunedSessions bounds one transaction of session pruning.
 const maxPrunedSessions = 1000

@@ -63,6 +63,9 @@ func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 	if err := t.indexRetain(prev, &c); err != nil {
 		return err
 	}
+	if err := t.indexClosed(prev, &c); err != nil {
+		return err
+	}
 	encoded := make([][]byte, len(c.Thread))
 	for i, e := range c.Thread {
 		data, err := json.Marshal(e)

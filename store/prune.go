@@ -3,10 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"time"
-
-	"aduan/flows"
 )
 
 // Pruning walks a bucket in small transactions: each call looks at up to
@@ -21,70 +18,103 @@ func (t *Tx) PruneSeen(before time.Time, from string, limit int) (next string, n
 	})
 }
 
-// PrunePostLinks forgets the admin posts of complaints closed (resolved
-// or rejected) before the given time: the links from posts and relayed
-// replies, and the thread and quote entries of those complaints. A reply
-// to such an old post then gets the answer for an unknown post.
-func (t *Tx) PrunePostLinks(before time.Time, from string, limit int) (next string, n int, err error) {
-	closed := map[string]bool{}
-	next, n, err = t.pruneWalk(bucketPosts, from, limit, func(k, v []byte) (bool, error) {
-		ticket := string(v)
-		if len(v) > 0 && v[0] == '{' {
-			var l Link
-			if json.Unmarshal(v, &l) != nil {
-				return false, nil // verify reports it
+// PrunePostLinks forgets the admin posts of up to limit complaints
+// closed (resolved or rejected) before the given time, the longest closed
+// first: the links from posts and relayed replies, and the thread and
+// quote entries of those complaints. A reply to such an old post then
+// gets the answer for an unknown post. It reads the closed list
+// (bucketClosed) and each complaint's own entries, not every link, and
+// returns how many links it forgot and whether complaints are left due.
+func (t *Tx) PrunePostLinks(before time.Time, limit int) (n int, more bool, err error) {
+	closed := t.tx.Bucket(bucketClosed)
+	var due, stale [][]byte
+	c := closed.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 8 || int64(binary.BigEndian.Uint64(k[:8])) >= before.UnixNano() {
+			break
+		}
+		if len(due)+len(stale) == limit {
+			more = true
+			break
+		}
+		// An entry that no longer matches its complaint (it should not
+		// happen: PutComplaint keeps the list) is dropped; a complaint
+		// that is gone has its links dropped too.
+		ticket := k[8:]
+		if v := t.tx.Bucket(bucketComplaints).Get(ticket); v != nil {
+			cp, err := decodeComplaintHead(ticket, v)
+			if err != nil {
+				return n, false, err
 			}
-			ticket = l.Ticket
-		}
-		done, seen := closed[ticket]
-		if !seen {
-			done = t.closedBefore(ticket, before)
-			closed[ticket] = done
-		}
-		return done, nil
-	})
-	if err != nil {
-		return next, n, err
-	}
-	threads := t.tx.Bucket(bucketThreads)
-	for ticket, done := range closed {
-		if !done {
-			continue
-		}
-		prefix := []byte(ticket + "|")
-		var keys [][]byte
-		c := threads.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
-		}
-		for _, k := range keys {
-			if err := threads.Delete(k); err != nil {
-				return next, n, err
+			if !bytes.Equal(closedKey(&cp), k) {
+				stale = append(stale, bytes.Clone(k))
+				continue
 			}
 		}
+		due = append(due, bytes.Clone(k))
 	}
-	return next, n, nil
+	for _, k := range due {
+		forgot, err := t.forgetLinks(string(k[8:]))
+		if err != nil {
+			return n, false, err
+		}
+		n += forgot
+	}
+	for _, k := range append(due, stale...) {
+		if err := closed.Delete(k); err != nil {
+			return n, false, err
+		}
+	}
+	return n, more, nil
 }
 
-// closedBefore reports whether a complaint was closed before the given
-// time, by its statistics record: resolved then, or rejected and filed
-// then. A complaint with no record (gone) counts as closed.
-func (t *Tx) closedBefore(ticket string, before time.Time) bool {
-	data := t.tx.Bucket(bucketStats).Get([]byte(ticket))
-	if data == nil {
-		return t.tx.Bucket(bucketComplaints).Get([]byte(ticket)) == nil
+// forgetLinks deletes a complaint's post links (as its keys per chat in
+// bucketThreads list them) and its thread and quote entries, and returns
+// how many links it deleted.
+func (t *Tx) forgetLinks(ticket string) (int, error) {
+	threads, posts := t.tx.Bucket(bucketThreads), t.tx.Bucket(bucketPosts)
+	prefix := []byte(ticket + "|")
+	var keys, doomed [][]byte
+	c := threads.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+		chat := k[len(prefix):]
+		if bytes.Contains(chat, []byte("|~")) {
+			continue // a quote's entry
+		}
+		post, links := splitLinks(v)
+		if len(post) > 0 {
+			doomed = append(doomed, linkKey(chat, linkPost, post))
+		}
+		for _, l := range links {
+			doomed = append(doomed, linkKey(chat, l[0], l[1:]))
+		}
 	}
-	r, err := decodeStat(ticket, data, nil)
-	if err != nil {
-		return false
+	n := 0
+	for _, k := range doomed {
+		if posts.Get(k) == nil {
+			continue
+		}
+		if err := posts.Delete(k); err != nil {
+			return n, err
+		}
+		n++
 	}
-	switch r.Status {
-	case flows.StatusResolved:
-		return !r.ResolvedAt.IsZero() && r.ResolvedAt.Before(before)
-	case flows.StatusRejected:
-		return r.Created.Before(before)
+	for _, k := range keys {
+		if err := threads.Delete(k); err != nil {
+			return n, err
+		}
 	}
-	return false
+	return n, nil
+}
+
+// linkKey is the key in bucketPosts of a link listed under a complaint.
+func linkKey(chat []byte, kind byte, msgID []byte) []byte {
+	k := append(append(bytes.Clone(chat), '|'), msgID...)
+	if kind == linkReply {
+		k = append([]byte("reply|"), k...)
+	}
+	return k
 }
 
 // pruneWalk deletes, among up to limit keys of a bucket after from, those

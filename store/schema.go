@@ -17,7 +17,9 @@ import (
 //	3: each citizen's active complaints (store/active.go)
 //	4: threads an entry per key, outside their complaint (store/entries.go);
 //	   closed complaints listed for retention (store/retain.go)
-const Schema = 4
+//	5: closed complaints listed for pruning their post links, each link
+//	   known by its complaint (store/closed.go)
+const Schema = 5
 
 // metaSchema holds the store's schema version.
 const metaSchema = "schema"
@@ -71,6 +73,12 @@ func migrate(tx *bolt.Tx) error {
 		return err
 	}
 	if err := t.indexRetains(); err != nil {
+		return err
+	}
+	if err := t.indexClosedAll(); err != nil {
+		return err
+	}
+	if err := t.indexLinkOwners(); err != nil {
 		return err
 	}
 	return t.SetMeta(metaSchema, strconv.Itoa(Schema))

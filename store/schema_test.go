@@ -171,3 +171,81 @@ func TestUnreadableSchemaRefused(t *testing.T) {
 		t.Error("opened a store with an unreadable schema version")
 	}
 }
+
+// A schema-4 store gets its closed list and the owner entries of its post
+// links (old plain links, links with kinds, reply links) at open, so
+// pruning finds them.
+func TestSchema4Migrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	group := flows.Chat{Channel: "telegram", ID: "-1001"}
+	closed := flows.Complaint{Ticket: "ADU-2024-000001", Status: flows.StatusResolved, Created: now.AddDate(-2, 0, 0), ResolvedAt: now.AddDate(-2, 0, 1)}
+	open := flows.Complaint{Ticket: "ADU-2024-000002", Status: flows.StatusInProgress, Created: now.AddDate(-2, 0, 0)}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for _, c := range []flows.Complaint{closed, open} {
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
+			if err := tx.LinkPost(group, "p"+c.Ticket, Link{Ticket: c.Ticket, Relay: true}); err != nil {
+				return err
+			}
+			if err := tx.LinkReply(group, "r"+c.Ticket, c.Ticket); err != nil {
+				return err
+			}
+			// A link from before links had kinds: the plain ticket.
+			if err := tx.tx.Bucket(bucketPosts).Put([]byte(postKey(group, "q"+c.Ticket)), []byte(c.Ticket)); err != nil {
+				return err
+			}
+		}
+		// As schema 4 left it: no closed list, only the thread's post
+		// under the complaint.
+		for _, c := range []flows.Complaint{closed, open} {
+			if err := tx.tx.Bucket(bucketThreads).Put([]byte(c.Ticket+"|"+group.String()), []byte("p"+c.Ticket)); err != nil {
+				return err
+			}
+		}
+		for _, m := range []string{metaClosed, metaLinkOwners} {
+			if err := tx.tx.Bucket(bucketMeta).Delete([]byte(m)); err != nil {
+				return err
+			}
+		}
+		if err := tx.tx.DeleteBucket(bucketClosed); err != nil {
+			return err
+		}
+		return tx.SetMeta(metaSchema, "4")
+	})
+	s.Close()
+
+	var from int
+	s, err := Open(path, Options{OnMigrated: func(f int, _ string) { from = f }})
+	if err != nil {
+		t.Fatalf("open schema-4 store: %v", err)
+	}
+	defer s.Close()
+	if from != 4 {
+		t.Errorf("migrated from %d, want 4", from)
+	}
+	var n int
+	mustUpdate(t, s, func(tx *Tx) error {
+		n, _, err = tx.PrunePostLinks(now.AddDate(-1, 0, 0), 10)
+		return err
+	})
+	if n != 3 {
+		t.Errorf("pruned %d links after migration, want the 3 of %s", n, closed.Ticket)
+	}
+	mustView(t, s, func(tx *Tx) error {
+		for _, id := range []string{"p", "q"} {
+			if _, ok, _ := tx.PostLink(group, id+closed.Ticket); ok {
+				t.Errorf("post %s of the long-closed complaint kept", id)
+			}
+			if _, ok, _ := tx.PostLink(group, id+open.Ticket); !ok {
+				t.Errorf("post %s of the open complaint pruned", id)
+			}
+		}
+		if tx.RelayedReply(group, "r"+closed.Ticket) != "" || tx.RelayedReply(group, "r"+open.Ticket) == "" {
+			t.Error("reply links: the closed complaint's should go, the open one's stay")
+		}
+		return nil
+	})
+}

@@ -34,7 +34,7 @@ var (
 	bucketInbox         = []byte("inbox")
 	bucketDue           = []byte("due")
 	allBuckets          = [][]byte{bucketConversations, bucketComplaints, bucketPosts, bucketThreads, bucketSeen, bucketOutbox, bucketCounters, bucketMeta, bucketInbox, bucketDue, bucketActive,
-		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats, bucketEntries, bucketRetain}
+		bucketChatLog, bucketChatMedia, bucketSessions, bucketOpenPoints, bucketStats, bucketEntries, bucketRetain, bucketClosed}
 )
 
 // ErrLocked means another process holds the database open.
@@ -209,7 +209,8 @@ func (t *Tx) put(bucket []byte, key string, v any) error {
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
 	b := t.tx.Bucket(name)
 	switch {
-	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads), bytes.Equal(name, bucketEntries), bytes.Equal(name, bucketRetain):
+	case bytes.Equal(name, bucketComplaints), bytes.Equal(name, bucketStats), bytes.Equal(name, bucketThreads), bytes.Equal(name, bucketEntries), bytes.Equal(name, bucketRetain),
+		bytes.Equal(name, bucketClosed):
 		b.FillPercent = 1.0
 	}
 	return b
@@ -342,12 +343,7 @@ func (t *Tx) LinkPost(chat flows.Chat, msgID string, l Link) error {
 	if err := t.put(bucketPosts, postKey(chat, msgID), l); err != nil {
 		return err
 	}
-	threads := t.bucket(bucketThreads)
-	tk := []byte(l.Ticket + "|" + chat.String())
-	if threads.Get(tk) == nil && l.Relay {
-		return threads.Put(tk, []byte(msgID))
-	}
-	return nil
+	return t.ownLink(l.Ticket, chat, linkPost, msgID, l.Relay)
 }
 
 // PostLink returns what a message in a chat is about; ok is false when it
@@ -372,7 +368,10 @@ func replyKey(chat flows.Chat, msgID string) []byte {
 // LinkReply remembers that an admin's message was relayed to the citizen
 // of a complaint, so an edit of it can follow as a correction.
 func (t *Tx) LinkReply(chat flows.Chat, msgID, ticket string) error {
-	return t.tx.Bucket(bucketPosts).Put(replyKey(chat, msgID), []byte(ticket))
+	if err := t.tx.Bucket(bucketPosts).Put(replyKey(chat, msgID), []byte(ticket)); err != nil {
+		return err
+	}
+	return t.ownLink(ticket, chat, linkReply, msgID, false)
 }
 
 // RelayedReply returns the complaint an admin's message was relayed to,
@@ -406,7 +405,8 @@ func quoteKey(chat flows.Chat, ticket, text string) []byte {
 // ThreadPost returns the message a complaint's thread hangs under in a
 // chat, or "".
 func (t *Tx) ThreadPost(ticket string, chat flows.Chat) string {
-	return string(t.tx.Bucket(bucketThreads).Get([]byte(ticket + "|" + chat.String())))
+	post, _ := splitLinks(t.tx.Bucket(bucketThreads).Get([]byte(ticket + "|" + chat.String())))
+	return string(post)
 }
 
 // MetaWithPrefix returns the stored settings whose keys start with prefix,

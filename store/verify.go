@@ -45,8 +45,10 @@ func OpenReadOnly(path string) (*Store, error) {
 const maxProblems = 100
 
 // Verify checks the database, read-only: bbolt's own consistency, links
-// that name no complaint, conversations that list a missing complaint,
-// and media a complaint shows that is missing from media (when given).
+// that name no complaint or that pruning cannot find, conversations that
+// list a missing complaint, closed complaints missing from the retention
+// list, and media a complaint shows that is missing from media (when
+// given).
 // It returns the problems found, in words; none means all is well.
 func (s *Store) Verify(media *Media) ([]string, error) {
 	var problems []string
@@ -71,17 +73,14 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 			t := &Tx{tx: tx}
 			exists := func(ticket string) bool { return tx.Bucket(bucketComplaints).Get([]byte(ticket)) != nil }
 			err := tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
-				ticket := string(v)
-				if len(v) > 0 && v[0] == '{' {
-					var l Link
-					if err := json.Unmarshal(v, &l); err != nil {
-						add("post link %s: unreadable: %v", k, err)
-						return nil
-					}
-					ticket = l.Ticket
-				}
-				if !exists(ticket) {
+				ticket, ok := linkTicket(v)
+				switch {
+				case !ok:
+					add("post link %s: unreadable: %q", k, v)
+				case !exists(ticket):
 					add("post link %s names %s, which does not exist", k, ticket)
+				case !t.linkOwned(ticket, k):
+					add("post link %s is not listed under %s: pruning would never forget it", k, ticket)
 				}
 				return nil
 			})
@@ -130,6 +129,9 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 				if err != nil {
 					add("%v", err)
 					return nil
+				}
+				if key := retainKey(&c); key != nil && tx.Bucket(bucketRetain).Get(key) == nil {
+					add("complaint %s is closed but not in the retention list: its personal data would never be erased", c.Ticket)
 				}
 				if media == nil {
 					return nil
