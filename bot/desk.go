@@ -527,10 +527,20 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 	if err != nil {
 		return flows.Outcome{}, err
 	}
-	tickets := flows.Relevant(d.cfg, conv, in.Input, func(t string) bool { return active[t] })
-	complaints, err := tx.Complaints(tickets)
-	if err != nil {
-		return flows.Outcome{}, err
+	tickets, shown := flows.Relevant(d.cfg, conv, in.Input, func(t string) bool { return active[t] })
+	complaints := make([]flows.Complaint, 0, len(tickets))
+	for _, tk := range tickets {
+		load := tx.Complaint
+		if shown[tk] {
+			load = tx.ComplaintHead // its status line needs no thread
+		}
+		c, err := load(tk)
+		if err != nil {
+			return flows.Outcome{}, err
+		}
+		if c != nil {
+			complaints = append(complaints, *c)
+		}
 	}
 	env := flows.Env{Now: now, NextTicket: tx.NextTicket(d.cfg.TicketPrefix, now.Year()), Complaints: complaints, Older: len(conv.Tickets) - len(tickets)}
 	if env.Nearby, err = d.nearby(tx, conv.Draft); err != nil {

@@ -153,3 +153,32 @@ func TestPrunePostLinksRounds(t *testing.T) {
 		return nil
 	})
 }
+
+// Status shows the last answer of complaints closed long ago, which it
+// reads without their threads, and changes none of them.
+func TestStatusOfOldComplaints(t *testing.T) {
+	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
+	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)
+	chat := fillHistory(t, d, 300, clock.now.AddDate(-1, 0, 0))
+	var before []byte
+	d.store.View(func(tx *store.Tx) error {
+		c, err := tx.Complaint("ADU-2026-000295")
+		before = fmt.Appendf(nil, "%+v %v", c, err)
+		return nil
+	})
+	if err := d.Handle(context.Background(), Inbound{Key: "k1", Chat: chat, Private: true, Input: flows.Input{Kind: flows.InputText, Text: "status"}}); err != nil {
+		t.Fatal(err)
+	}
+	texts := outbox(t, d, chat)
+	status := texts[len(texts)-1]
+	if n := strings.Count(status, "Jawaban terakhir: Sudah kami cek, tim berangkat besok."); n != flows.StatusShown {
+		t.Errorf("status shows the last answer %d times, want %d:\n%s", n, flows.StatusShown, status)
+	}
+	d.store.View(func(tx *store.Tx) error {
+		c, err := tx.Complaint("ADU-2026-000295")
+		if after := fmt.Appendf(nil, "%+v %v", c, err); string(after) != string(before) {
+			t.Errorf("status changed a complaint:\n%s\n%s", before, after)
+		}
+		return nil
+	})
+}

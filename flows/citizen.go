@@ -569,7 +569,7 @@ func (s *step) status() string {
 		if c.Status.Open() {
 			b.WriteString("\n  " + fill(s.t.StatusWaiting, "waktu", Since(s.env.Now.Sub(c.Created))))
 		}
-		if answer := lastAnswer(&c); answer != "" {
+		if answer := LastAnswer(&c); answer != "" {
 			b.WriteString("\n  " + fill(s.t.StatusAnswer, "pesan", answer))
 		}
 	}
@@ -595,10 +595,11 @@ const StatusShown = 10
 // be rated or reopened), any the input names (a rating button or number,
 // a ticket typed), and for status the newest StatusShown. Erasure touches
 // them all. The rest are left unread, so a citizen's message costs the
-// same after years.
-func Relevant(cfg *Config, conv Conversation, in Input, active func(ticket string) bool) []string {
+// same after years. Of those picked, shown are the ones status only
+// shows: they may be read without their threads (Complaint.Head).
+func Relevant(cfg *Config, conv Conversation, in Input, active func(ticket string) bool) (tickets []string, shown map[string]bool) {
 	if conv.State == StateErase {
-		return conv.Tickets
+		return conv.Tickets, nil
 	}
 	named := map[string]bool{}
 	choice := in.Choice
@@ -618,18 +619,25 @@ func Relevant(cfg *Config, conv Conversation, in Input, active func(ticket strin
 	if isWord(in, "status") || choice == choiceStatus {
 		newest -= StatusShown
 	}
-	var out []string
+	shown = map[string]bool{}
 	for i, t := range conv.Tickets {
-		if i >= newest || named[t] || active(t) {
-			out = append(out, t)
+		touched := named[t] || active(t)
+		if i >= newest || touched {
+			tickets = append(tickets, t)
+		}
+		if i >= newest && !touched {
+			shown[t] = true
 		}
 	}
-	return out
+	return tickets, shown
 }
 
-// lastAnswer is the office's newest reply to a complaint, shortened for
+// LastAnswer is the office's newest reply to a complaint, shortened for
 // a status line, or "".
-func lastAnswer(c *Complaint) string {
+func LastAnswer(c *Complaint) string {
+	if c.Head {
+		return c.Answer
+	}
 	for i := len(c.Thread) - 1; i >= 0; i-- {
 		if e := c.Thread[i]; e.Kind == EntryReply && strings.TrimSpace(e.Text) != "" {
 			text := strings.Join(strings.Fields(e.Text), " ")

@@ -43,8 +43,20 @@ func TestRelevant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Relevant(cfg, tt.conv, tt.in, active); !slices.Equal(got, tt.want) {
+			got, shown := Relevant(cfg, tt.conv, tt.in, active)
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v\nwant %v", got, tt.want)
+			}
+			// Only status shows without touching: neither the active
+			// complaint nor one the input names is read without its thread.
+			for _, tk := range got {
+				wantShown := tk != tickets[2] && !strings.Contains(tt.name, "erasure") && strings.Contains(tt.name, "status") && slices.Contains(newest, tk)
+				if tt.name == "a short history, status" {
+					wantShown = tk != tickets[2]
+				}
+				if shown[tk] != wantShown {
+					t.Errorf("%s shown only: %v, want %v", tk, shown[tk], wantShown)
+				}
 			}
 		})
 	}
@@ -74,5 +86,21 @@ func TestEraseAskedWithOnlyOldComplaints(t *testing.T) {
 	out := Step(cfg, conv, Input{Kind: InputText, Text: "hapus"}, Env{Now: now})
 	if out.Conversation.State != StateErase || strings.Contains(toCitizen(out), cfg.Texts.EraseNothing) {
 		t.Errorf("state %q, said %q; want the erasure asked", out.Conversation.State, toCitizen(out))
+	}
+}
+
+// A complaint read without its thread shows the answer stored with it.
+func TestStatusOfHead(t *testing.T) {
+	cfg := testConfig()
+	cp := mustComplaint(t, StatusResolved)
+	cp.Thread = nil
+	cp.Head, cp.Answer = true, "Lampu sudah diganti kemarin."
+	conv := Conversation{Chat: citizen, State: StateIdle, Tickets: []string{cp.Ticket}}
+	out := Step(cfg, conv, txt("status"), Env{Now: now, Complaints: []Complaint{*cp}})
+	if got := toCitizen(out); !strings.Contains(got, "Lampu sudah diganti kemarin.") {
+		t.Errorf("status of a complaint read without its thread: %q", got)
+	}
+	if len(out.Complaints) != 0 {
+		t.Errorf("status stored %d complaints, want none", len(out.Complaints))
 	}
 }

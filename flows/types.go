@@ -283,6 +283,11 @@ type Complaint struct {
 	Rating        int       `json:"rating,omitempty"`
 	RatedAt       time.Time `json:"rated_at,omitzero"`
 	RatingComment string    `json:"rating_comment,omitempty"`
+	// Head is set on a complaint read without its thread, for a status
+	// line: Answer then holds LastAnswer. Such a complaint is never
+	// stored back.
+	Head   bool   `json:"-"`
+	Answer string `json:"-"`
 }
 
 // since is when the complaint's deadlines count from: its arrival, or

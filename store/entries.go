@@ -26,6 +26,9 @@ type complaintRecord struct {
 	flows.Complaint
 	Entries int    `json:"entries,omitempty"`
 	Sum     uint64 `json:"entries_sum,omitempty"`
+	// Last is flows.LastAnswer of the thread, so a status line needs not
+	// read the thread; nil in a record written before it was kept.
+	Last *string `json:"last,omitempty"`
 }
 
 func entryKey(ticket string, i int) []byte {
@@ -90,7 +93,8 @@ func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 			return err
 		}
 	}
-	rec := complaintRecord{Complaint: c, Entries: len(encoded)}
+	last := flows.LastAnswer(&c)
+	rec := complaintRecord{Complaint: c, Entries: len(encoded), Last: &last}
 	if len(encoded) > 0 {
 		rec.Sum = sums[len(encoded)]
 	}
@@ -115,6 +119,26 @@ func decodeRecord(key, value []byte) (complaintRecord, error) {
 		return complaintRecord{}, fmt.Errorf("decode complaint %s: %w", key, err)
 	}
 	return rec, nil
+}
+
+// ComplaintHead loads a complaint for a status line: without its thread
+// (Head set, Answer its last answer), unless its record is from before
+// the last answer was kept with it. Nil when there is none.
+func (t *Tx) ComplaintHead(ticket string) (*flows.Complaint, error) {
+	v := t.tx.Bucket(bucketComplaints).Get([]byte(ticket))
+	if v == nil {
+		return nil, nil
+	}
+	rec, err := decodeRecord([]byte(ticket), v)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Last == nil || len(rec.Thread) > 0 {
+		return t.Complaint(ticket)
+	}
+	c := rec.Complaint
+	c.Head, c.Answer = true, *rec.Last
+	return &c, nil
 }
 
 // decodeComplaint reads a complaint's record and its thread.

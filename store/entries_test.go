@@ -204,3 +204,60 @@ func TestVerifyThreads(t *testing.T) {
 		t.Errorf("%d problems, want 2: %q", len(problems), got)
 	}
 }
+
+// A complaint read for a status line carries its last answer without its
+// thread, and cannot be stored back; a record from before the last answer
+// was kept is read whole instead.
+func TestComplaintHead(t *testing.T) {
+	s := mustOpenTemp(t)
+	c := threadComplaint(3)
+	c.Thread = append(c.Thread, flows.Entry{At: c.Created.Add(time.Hour), Kind: flows.EntryReply, Author: "Sari", Text: "Tim   kami\nsudah berangkat."})
+	old := threadComplaint(2)
+	old.Ticket = "ADU-2026-000008"
+	old.Thread = append(old.Thread, flows.Entry{At: old.Created.Add(time.Hour), Kind: flows.EntryReply, Author: "Sari", Text: "Sudah diperbaiki."})
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutComplaint(c); err != nil {
+			return err
+		}
+		if err := tx.PutComplaint(old); err != nil {
+			return err
+		}
+		// As written before the last answer was kept.
+		var rec complaintRecord
+		if _, err := tx.get(bucketComplaints, old.Ticket, &rec); err != nil {
+			return err
+		}
+		rec.Last = nil
+		return tx.put(bucketComplaints, old.Ticket, rec)
+	})
+	mustUpdate(t, s, func(tx *Tx) error {
+		h, err := tx.ComplaintHead(c.Ticket)
+		if err != nil {
+			return err
+		}
+		if !h.Head || len(h.Thread) != 0 || h.Answer != "Tim kami sudah berangkat." || flows.LastAnswer(h) != h.Answer {
+			t.Errorf("head: Head %v, %d entries, answer %q", h.Head, len(h.Thread), h.Answer)
+		}
+		if err := tx.PutComplaint(*h); err == nil || !strings.Contains(err.Error(), "without its thread") {
+			t.Errorf("storing a head: %v, want it refused", err)
+		}
+		o, err := tx.ComplaintHead(old.Ticket)
+		if err != nil {
+			return err
+		}
+		if o.Head || len(o.Thread) != 3 || flows.LastAnswer(o) != "Sudah diperbaiki." {
+			t.Errorf("old record: Head %v, %d entries, answer %q", o.Head, len(o.Thread), flows.LastAnswer(o))
+		}
+		if missing, err := tx.ComplaintHead("ADU-2026-000099"); missing != nil || err != nil {
+			t.Errorf("a missing complaint: %v %v", missing, err)
+		}
+		return nil
+	})
+	mustView(t, s, func(tx *Tx) error {
+		got, err := tx.Complaint(c.Ticket)
+		if err != nil || got == nil || len(got.Thread) != 4 {
+			t.Errorf("after the refused put: %+v (%v), want the thread of 4 entries", got, err)
+		}
+		return nil
+	})
+}

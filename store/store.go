@@ -280,6 +280,9 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 	if c.Ticket == "" {
 		return errors.New("put complaint: empty ticket")
 	}
+	if c.Head {
+		return fmt.Errorf("put complaint %s: it was read without its thread, for a status line", c.Ticket)
+	}
 	if err := t.indexPoint(c); err != nil {
 		return err
 	}
