@@ -523,18 +523,18 @@ func (d *Desk) citizen(tx *store.Tx, in Inbound, now time.Time) (flows.Outcome, 
 	for _, t := range conv.Tickets {
 		mine[t] = true
 	}
-	active, err := tx.ActiveTickets(in.Chat, now.Add(-d.cfg.VerdictOpen()), func(t string) bool { return mine[t] })
+	active, heads, err := tx.ActiveTickets(in.Chat, now.Add(-d.cfg.VerdictOpen()), func(t string) bool { return mine[t] })
 	if err != nil {
 		return flows.Outcome{}, err
 	}
 	tickets, shown := flows.Relevant(d.cfg, conv, in.Input, func(t string) bool { return active[t] })
 	complaints := make([]flows.Complaint, 0, len(tickets))
 	for _, tk := range tickets {
-		load := tx.Complaint
-		if shown[tk] {
-			load = tx.ComplaintHead // its status line needs no thread
+		if h, ok := heads[tk]; ok && shown[tk] {
+			complaints = append(complaints, h) // its status line, from the citizen's list
+			continue
 		}
-		c, err := load(tk)
+		c, err := tx.Complaint(tk)
 		if err != nil {
 			return flows.Outcome{}, err
 		}

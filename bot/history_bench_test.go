@@ -155,7 +155,8 @@ func TestPrunePostLinksRounds(t *testing.T) {
 }
 
 // Status shows the last answer of complaints closed long ago, which it
-// reads without their threads, and changes none of them.
+// takes from the citizen's list instead of reading them, and changes none
+// of them.
 func TestStatusOfOldComplaints(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)}
 	d := deadlineDesk(t, filepath.Join(t.TempDir(), "aduan.db"), clock)

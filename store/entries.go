@@ -26,9 +26,6 @@ type complaintRecord struct {
 	flows.Complaint
 	Entries int    `json:"entries,omitempty"`
 	Sum     uint64 `json:"entries_sum,omitempty"`
-	// Last is flows.LastAnswer of the thread, so a status line needs not
-	// read the thread; nil in a record written before it was kept.
-	Last *string `json:"last,omitempty"`
 }
 
 func entryKey(ticket string, i int) []byte {
@@ -69,6 +66,9 @@ func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 	if err := t.indexClosed(prev, &c); err != nil {
 		return err
 	}
+	if err := t.indexActive(prev, &c); err != nil {
+		return err
+	}
 	encoded := make([][]byte, len(c.Thread))
 	for i, e := range c.Thread {
 		data, err := json.Marshal(e)
@@ -93,8 +93,7 @@ func (t *Tx) putComplaintRecord(c flows.Complaint) error {
 			return err
 		}
 	}
-	last := flows.LastAnswer(&c)
-	rec := complaintRecord{Complaint: c, Entries: len(encoded), Last: &last}
+	rec := complaintRecord{Complaint: c, Entries: len(encoded)}
 	if len(encoded) > 0 {
 		rec.Sum = sums[len(encoded)]
 	}
@@ -119,26 +118,6 @@ func decodeRecord(key, value []byte) (complaintRecord, error) {
 		return complaintRecord{}, fmt.Errorf("decode complaint %s: %w", key, err)
 	}
 	return rec, nil
-}
-
-// ComplaintHead loads a complaint for a status line: without its thread
-// (Head set, Answer its last answer), unless its record is from before
-// the last answer was kept with it. Nil when there is none.
-func (t *Tx) ComplaintHead(ticket string) (*flows.Complaint, error) {
-	v := t.tx.Bucket(bucketComplaints).Get([]byte(ticket))
-	if v == nil {
-		return nil, nil
-	}
-	rec, err := decodeRecord([]byte(ticket), v)
-	if err != nil {
-		return nil, err
-	}
-	if rec.Last == nil || len(rec.Thread) > 0 {
-		return t.Complaint(ticket)
-	}
-	c := rec.Complaint
-	c.Head, c.Answer = true, *rec.Last
-	return &c, nil
 }
 
 // decodeComplaint reads a complaint's record and its thread.

@@ -19,7 +19,9 @@ import (
 //	   closed complaints listed for retention (store/retain.go)
 //	5: closed complaints listed for pruning their post links, each link
 //	   known by its complaint (store/closed.go)
-const Schema = 5
+//	6: each citizen's list keeps their newest complaints too, each with
+//	   its status line (store/active.go)
+const Schema = 6
 
 // metaSchema holds the store's schema version.
 const metaSchema = "schema"

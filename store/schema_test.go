@@ -68,9 +68,9 @@ func TestOldStoreMigrated(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d stat records after migration, want 1", n)
 		}
-		active, err := tx.ActiveTickets(c.Citizen, c.Created, func(string) bool { return true })
-		if err != nil || !active[c.Ticket] {
-			t.Errorf("active list after migration: %v %v", active, err)
+		active, heads, err := tx.ActiveTickets(c.Citizen, c.Created, func(string) bool { return true })
+		if err != nil || !active[c.Ticket] || heads[c.Ticket].Answer != "Sudah dicek." {
+			t.Errorf("active list after migration: %v %+v %v", active, heads, err)
 		}
 		var rec complaintRecord
 		if _, err := tx.get(bucketComplaints, c.Ticket, &rec); err != nil || len(rec.Thread) != 0 || rec.Entries != 2 {

@@ -289,9 +289,6 @@ func (t *Tx) PutComplaint(c flows.Complaint) error {
 	if err := t.putStat(c); err != nil {
 		return err
 	}
-	if err := t.indexActive(c); err != nil {
-		return err
-	}
 	return t.putComplaintRecord(c)
 }
 
