@@ -99,23 +99,30 @@ func (t *Tx) ownLink(ticket string, chat flows.Chat, kind byte, msgID string, th
 	threads := t.bucket(bucketThreads)
 	key := []byte(ticket + "|" + chat.String())
 	v := threads.Get(key)
-	post, links := splitLinks(v)
-	if kind == linkPost && string(post) == msgID {
+	if listed(v, kind, msgID) {
 		return nil
 	}
-	entry := append([]byte{kind}, msgID...)
-	for _, l := range links {
-		if bytes.Equal(l, entry) {
-			return nil
-		}
-	}
 	var out []byte
-	if len(post) == 0 && kind == linkPost && thread {
-		out = append([]byte(msgID), v[len(post):]...)
+	if post, _ := splitLinks(v); len(post) == 0 && kind == linkPost && thread {
+		out = append([]byte(msgID), v...)
 	} else {
-		out = append(append(bytes.Clone(v), 0), entry...)
+		out = append(append(bytes.Clone(v), 0, kind), msgID...)
 	}
 	return threads.Put(key, out)
+}
+
+// listed reports whether a chat's value lists a link.
+func listed(v []byte, kind byte, msgID string) bool {
+	post, links := splitLinks(v)
+	if kind == linkPost && string(post) == msgID {
+		return true
+	}
+	for _, l := range links {
+		if l[0] == kind && string(l[1:]) == msgID {
+			return true
+		}
+	}
+	return false
 }
 
 // linkTicket is the ticket a value of bucketPosts names: a reply link's
@@ -157,17 +164,7 @@ func (t *Tx) linkOwned(ticket string, k []byte) bool {
 	if !ok {
 		return false
 	}
-	post, links := splitLinks(t.tx.Bucket(bucketThreads).Get([]byte(ticket + "|" + chat.String())))
-	if kind == linkPost && string(post) == msgID {
-		return true
-	}
-	entry := append([]byte{kind}, msgID...)
-	for _, l := range links {
-		if bytes.Equal(l, entry) {
-			return true
-		}
-	}
-	return false
+	return listed(t.tx.Bucket(bucketThreads).Get([]byte(ticket+"|"+chat.String())), kind, msgID)
 }
 
 // indexLinkOwners lists every link of a store from before schema 5 under

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// Pruning walks a bucket in small transactions: each call looks at up to
-// limit keys after from, and returns where the next call goes on ("" when
-// the walk is done), so a large store never holds the writer long.
+// Pruning runs in small transactions, so a large store never holds the
+// writer long. PruneSeen walks its bucket: each call looks at up to limit
+// keys after from, and returns where the next call goes on ("" when the
+// walk is done). PrunePostLinks reads only what is due.
 
 // PruneSeen forgets inbound keys recorded before the given time: a
 // platform does not deliver them again after so long.
