@@ -99,6 +99,15 @@ func TestActiveLines(t *testing.T) {
 		}
 		return nil
 	})
+	if problems, err := s.Verify(nil); err != nil || len(problems) > 0 {
+		t.Errorf("verify of a sound list: %q %v", problems, err)
+	}
+	stale := lineOf(&c)
+	stale.Answer = "Jawaban lama"
+	mustUpdate(t, s, func(tx *Tx) error { return tx.tx.Bucket(bucketActive).Put(activeKey(chat, c.Ticket), stale.encode()) })
+	if problems, err := s.Verify(nil); err != nil || len(problems) != 1 || !strings.Contains(problems[0], "A-1: its status line in its citizen's list is out of date") {
+		t.Errorf("verify of a stale line: %q %v", problems, err)
+	}
 	c.Citizen, c.Thread = flows.Chat{Channel: "telegram", ID: flows.ErasedChat}, nil
 	mustUpdate(t, s, func(tx *Tx) error { return tx.PutComplaint(c) })
 	mustView(t, s, func(tx *Tx) error {

@@ -47,8 +47,8 @@ const maxProblems = 100
 // Verify checks the database, read-only: bbolt's own consistency, links
 // that name no complaint or that pruning cannot find, conversations that
 // list a missing complaint, closed complaints missing from the retention
-// list, and media a complaint shows that is missing from media (when
-// given).
+// list, status lines that no longer match their complaint, and media a
+// complaint shows that is missing from media (when given).
 // It returns the problems found, in words; none means all is well.
 func (s *Store) Verify(media *Media) ([]string, error) {
 	var problems []string
@@ -132,6 +132,9 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 				}
 				if key := retainKey(&c); key != nil && tx.Bucket(bucketRetain).Get(key) == nil {
 					add("complaint %s is closed but not in the retention list: its personal data would never be erased", c.Ticket)
+				}
+				if v := tx.Bucket(bucketActive).Get(activeKey(c.Citizen, c.Ticket)); len(v) > 0 && v[0] == lineMark && !bytes.Equal(v, lineOf(&c).encode()) {
+					add("complaint %s: its status line in its citizen's list is out of date", c.Ticket)
 				}
 				if media == nil {
 					return nil
