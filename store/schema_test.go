@@ -1,11 +1,15 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -248,4 +252,61 @@ func TestSchema4Migrated(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A schema-5 store gets its citizens' lists rebuilt with status lines: the
+// newest ten of each citizen, and older ones only while open or resolved.
+func TestSchema5ActiveRebuilt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aduan.db")
+	s := mustOpen(t, path)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	chat := flows.Chat{Channel: "telegram", ID: "5001"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for i := 1; i <= 14; i++ {
+			c := flows.Complaint{Ticket: fmt.Sprintf("A-%02d", i), Citizen: chat, Category: "jalan", Status: flows.StatusRejected, Created: at,
+				Thread: []flows.Entry{{At: at, Kind: flows.EntryReply, Text: fmt.Sprintf("Jawaban %d", i)}}}
+			switch i {
+			case 1:
+				c.Status = flows.StatusInProgress
+			case 2:
+				c.Status, c.ResolvedAt = flows.StatusResolved, at
+			}
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
+		}
+		// As schema 5 left it: entries without lines, only the open and
+		// resolved ones.
+		if err := tx.tx.DeleteBucket(bucketActive); err != nil {
+			return err
+		}
+		b, err := tx.tx.CreateBucket(bucketActive)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(activeKey(chat, "A-01"), []byte{}); err != nil {
+			return err
+		}
+		if err := b.Put(activeKey(chat, "A-02"), binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))); err != nil {
+			return err
+		}
+		if err := tx.tx.Bucket(bucketMeta).Delete([]byte(metaActiveLines)); err != nil {
+			return err
+		}
+		return tx.SetMeta(metaSchema, "5")
+	})
+	s.Close()
+	s = mustOpen(t, path)
+	defer s.Close()
+	var listed []string
+	var answer string
+	mustUpdate(t, s, func(tx *Tx) error {
+		_, heads, err := tx.ActiveTickets(chat, at.Add(-time.Hour), func(string) bool { return true })
+		listed, answer = slices.Sorted(maps.Keys(heads)), heads["A-14"].Answer
+		return err
+	})
+	want := []string{"A-01", "A-02", "A-05", "A-06", "A-07", "A-08", "A-09", "A-10", "A-11", "A-12", "A-13", "A-14"}
+	if !slices.Equal(listed, want) || answer != "Jawaban 14" {
+		t.Errorf("after migration listed %v (A-14 answered %q), want %v", listed, answer, want)
+	}
 }

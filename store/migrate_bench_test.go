@@ -1,0 +1,58 @@
+package store_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"aduan/store"
+	"aduan/store/storetest"
+)
+
+// BenchmarkMigration opens a store of 100,000 complaints
+// (storetest.FillYears) written by schema 5: the backup copy, then the
+// rebuild of the citizens' lists with their status lines (schema 6),
+// which reads every complaint whole.
+//
+//	go test -run XXX -bench BenchmarkMigration -benchtime 1x ./store
+func BenchmarkMigration(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "aduan.db")
+		s, err := store.Open(path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := storetest.FillYears(s, 100000); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket([]byte("meta"))
+			if err := meta.Delete([]byte("index:active-lines")); err != nil {
+				return err
+			}
+			return meta.Put([]byte("schema"), []byte("5"))
+		})
+		db.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		migrated := 0
+		b.StartTimer()
+		s, err = store.Open(path, store.Options{OnMigrated: func(from int, _ string) { migrated = from }})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		if migrated != 5 {
+			b.Fatalf("migrated from %d, want 5", migrated)
+		}
+	}
+}
