@@ -20,12 +20,10 @@ import (
 // message reads this list, not their whole history.
 var bucketActive = []byte("active")
 
-// metaActive records that the active lists hold every complaint, and
-// metaActiveLines that their entries carry status lines.
-const (
-	metaActive      = "index:active"
-	metaActiveLines = "index:active-lines"
-)
+// metaActiveLines records that the lists hold every complaint, each
+// entry with its status line (schema 3 recorded index:active, for lists
+// without lines).
+const metaActiveLines = "index:active-lines"
 
 // activeLine is what a status line shows of a complaint that is not
 // open (an open one is read whole). Entries written before schema 6 hold
@@ -120,7 +118,11 @@ func (t *Tx) indexActive(old, c *flows.Complaint) error {
 	if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 		return nil // no one to serve
 	}
-	if err := b.Put(activeKey(c.Citizen, c.Ticket), lineOf(c).encode()); err != nil {
+	key, line := activeKey(c.Citizen, c.Ticket), lineOf(c).encode()
+	if bytes.Equal(b.Get(key), line) {
+		return nil // most changes leave the line as it was: no page to write
+	}
+	if err := b.Put(key, line); err != nil {
 		return err
 	}
 	if old == nil || !(c.Status.Open() || c.Status == flows.StatusResolved) {
@@ -204,9 +206,6 @@ func (t *Tx) indexActives() error {
 				return err
 			}
 		}
-	}
-	if err := t.SetMeta(metaActive, "1"); err != nil {
-		return err
 	}
 	return t.SetMeta(metaActiveLines, "1")
 }

@@ -7,7 +7,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"aduan/store"
-	"aduan/store/storetest"
 )
 
 // BenchmarkMigration opens a store of 100,000 complaints
@@ -20,14 +19,7 @@ func BenchmarkMigration(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		path := filepath.Join(b.TempDir(), "aduan.db")
-		s, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := storetest.FillYears(s, 100000); err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
+		filledStore(b, path).Close()
 		db, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -45,7 +37,7 @@ func BenchmarkMigration(b *testing.B) {
 		}
 		migrated := 0
 		b.StartTimer()
-		s, err = store.Open(path, store.Options{OnMigrated: func(from int, _ string) { migrated = from }})
+		s, err := store.Open(path, store.Options{OnMigrated: func(from int, _ string) { migrated = from }})
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"aduan/store"
-	"aduan/store/storetest"
 )
 
 // BenchmarkPrunePostLinks measures the hourly pruning of post links on a
@@ -16,14 +15,8 @@ import (
 //
 //	go test -run XXX -bench BenchmarkPrunePostLinks -benchtime 100x ./store
 func BenchmarkPrunePostLinks(b *testing.B) {
-	s, err := store.Open(filepath.Join(b.TempDir(), "aduan.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := filledStore(b, filepath.Join(b.TempDir(), "aduan.db"))
 	defer s.Close()
-	if err := storetest.FillYears(s, 100000); err != nil {
-		b.Fatal(err)
-	}
 	before := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC).AddDate(-1, 0, 0)
 	round := func() (n int) {
 		for more := true; more; {

@@ -16,18 +16,26 @@ import (
 func BenchmarkStoreSize(b *testing.B) {
 	for range b.N {
 		path := filepath.Join(b.TempDir(), "aduan.db")
-		s, err := store.Open(path, store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := storetest.FillYears(s, 100000); err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
+		filledStore(b, path).Close()
 		fi, err := os.Stat(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(fi.Size())/1e6, "MB")
 	}
+}
+
+// filledStore opens a new store at path with 100,000 complaints of
+// storetest.FillYears in it.
+func filledStore(b *testing.B, path string) *store.Store {
+	b.Helper()
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := storetest.FillYears(s, 100000); err != nil {
+		s.Close()
+		b.Fatal(err)
+	}
+	return s
 }
