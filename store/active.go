@@ -3,7 +3,11 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,23 +15,100 @@ import (
 	"aduan/flows"
 )
 
-// bucketActive lists, for each citizen, the complaints a message of theirs
-// may read, keyed chat|ticket: the active ones (open, or resolved and
-// still open to a rating or reopening) and the newest flows.StatusShown.
-// The value is the complaint's status line (activeLine), so status shows
-// those it only shows without reading them: the list of one citizen sits
-// together, where their complaints lie all over the store. A citizen's
-// message reads this list, not their whole history.
+// Each citizen has a list of the complaints a message of theirs may read:
+// the active ones (open, or resolved and still open to a rating or
+// reopening) and the newest flows.StatusShown, each with its status line
+// (activeLine), so status shows those it only shows without reading
+// them. A citizen's message reads this list, not their whole history.
+//
+// The list is one value, kept in the conversations bucket under the
+// conversation's key and a zero byte (listKey): no key sorts between the
+// two, so a citizen's conversation and list share a page, and a message
+// reads one place of the file, where the citizen's complaints lie all
+// over it. The value holds, oldest ticket first, each ticket's length
+// (uvarint) and bytes, then its line's.
+
+// bucketActive held the lists of schema 3 to 6, an entry per complaint
+// keyed chat|ticket; the migration to schema 7 removes it.
 var bucketActive = []byte("active")
 
-// metaActiveLines records that the lists hold every complaint, each
-// entry with its status line (schema 3 recorded index:active, for lists
-// without lines).
-const metaActiveLines = "index:active-lines"
+// metaLists records that the lists are kept beside the conversations
+// (schema 7); metaActiveLines is schema 6's flag, removed with its bucket.
+const (
+	metaLists       = "index:lists"
+	metaActiveLines = "index:active-lines"
+)
+
+// listKey is where a citizen's list is kept in the conversations bucket.
+func listKey(chat flows.Chat) []byte { return append([]byte(chat.String()), 0) }
+
+// isListKey tells a list's key from a conversation's (no chat's name ends
+// in a zero byte).
+func isListKey(k []byte) bool { return len(k) > 0 && k[len(k)-1] == 0 }
+
+// listEntry is one complaint in a citizen's list.
+type listEntry struct {
+	ticket string
+	line   []byte // activeLine.encode
+}
+
+func encodeList(list []listEntry) []byte {
+	var b []byte
+	for _, e := range list {
+		b = append(binary.AppendUvarint(b, uint64(len(e.ticket))), e.ticket...)
+		b = append(binary.AppendUvarint(b, uint64(len(e.line))), e.line...)
+	}
+	return b
+}
+
+// errListDamaged means a list's value does not read as one.
+var errListDamaged = errors.New("damaged list")
+
+// decodeList reads a list's value. Its lines are copies: the value is
+// bbolt's, valid only while nothing is written.
+func decodeList(v []byte) ([]listEntry, error) {
+	var list []listEntry
+	for len(v) > 0 {
+		var field [2][]byte
+		for i := range field {
+			n, k := binary.Uvarint(v)
+			if k <= 0 || uint64(len(v)-k) < n {
+				return nil, errListDamaged
+			}
+			field[i], v = v[k:k+int(n)], v[k+int(n):]
+		}
+		if len(list) > 0 && string(field[0]) <= list[len(list)-1].ticket {
+			return nil, errListDamaged // out of order: Put would misplace entries
+		}
+		list = append(list, listEntry{ticket: string(field[0]), line: bytes.Clone(field[1])})
+	}
+	return list, nil
+}
+
+// readList reads a citizen's list from the conversations bucket.
+func readList(b *bolt.Bucket, chat flows.Chat) ([]listEntry, error) {
+	list, err := decodeList(b.Get(listKey(chat)))
+	if err != nil {
+		return nil, fmt.Errorf("the list of %s's complaints: %w (aduan verify reports it)", chat, err)
+	}
+	return list, nil
+}
+
+// writeList stores a citizen's list; an empty one is removed.
+func writeList(b *bolt.Bucket, chat flows.Chat, list []listEntry) error {
+	if len(list) == 0 {
+		return b.Delete(listKey(chat))
+	}
+	return b.Put(listKey(chat), encodeList(list))
+}
+
+// findEntry returns where ticket is or belongs in a list.
+func findEntry(list []listEntry, ticket string) (int, bool) {
+	return slices.BinarySearchFunc(list, ticket, func(e listEntry, t string) int { return strings.Compare(e.ticket, t) })
+}
 
 // activeLine is what a status line shows of a complaint that is not
-// open (an open one is read whole). Entries written before schema 6 hold
-// none: empty while open, 8 bytes of the resolution time once resolved.
+// open (an open one is read whole).
 type activeLine struct {
 	Status           flows.Status
 	Category, Office string
@@ -35,16 +116,11 @@ type activeLine struct {
 	Answer           string
 }
 
-// lineMark starts an entry's value that holds a line: then the status,
-// category and office, each its length (uvarint) and bytes, the
-// resolution time (varint Unix seconds), and the answer to the end. No
-// 8-byte value of before starts with it (that is a Unix nanosecond time
-// after the year 2240).
+// lineMark starts a line: then the status, category and office, each its
+// length (uvarint) and bytes, the resolution time (varint Unix seconds),
+// and the answer to the end. (Schema 3 to 5 kept no line: no value of
+// theirs starts with it.)
 const lineMark = '~'
-
-func activeKey(chat flows.Chat, ticket string) []byte {
-	return []byte(chat.String() + "|" + ticket)
-}
 
 func lineOf(c *flows.Complaint) activeLine {
 	return activeLine{Status: c.Status, Category: c.Category, Office: c.Office, ResolvedAt: c.ResolvedAt, Answer: flows.LastAnswer(c)}
@@ -90,163 +166,153 @@ func decodeLine(v []byte) (l activeLine, ok bool) {
 }
 
 // activeSince reports whether an entry's complaint is active: open, or
-// resolved after since; old is set for one resolved before. Either form of
-// the value is read.
-func activeSince(v []byte, since time.Time) (active, old bool) {
-	if l, ok := decodeLine(v); ok {
-		resolved := l.Status == flows.StatusResolved
-		old = resolved && l.ResolvedAt.Before(since)
-		return l.Status.Open() || resolved && !old, old
+// resolved after since; old is set for one resolved before. An entry
+// whose line does not read is taken as active: its complaint is read
+// whole.
+func activeSince(line []byte, since time.Time) (active, old bool) {
+	l, ok := decodeLine(line)
+	if !ok {
+		return true, false
 	}
-	if len(v) == 8 {
-		old = time.Unix(0, int64(binary.BigEndian.Uint64(v))).Before(since)
-		return !old, old
-	}
-	return true, false // empty: open
+	resolved := l.Status == flows.StatusResolved
+	old = resolved && l.ResolvedAt.Before(since)
+	return l.Status.Open() || resolved && !old, old
 }
 
 // indexActive keeps a complaint's entry in its citizen's list: its line
 // is written, and moves when the complaint's citizen changed (an erasure
 // takes it from the list, answer and all).
 func (t *Tx) indexActive(old, c *flows.Complaint) error {
-	b := t.tx.Bucket(bucketActive)
+	b := t.bucket(bucketConversations)
 	if old != nil && old.Citizen != c.Citizen && !old.Citizen.IsZero() {
-		if err := b.Delete(activeKey(old.Citizen, c.Ticket)); err != nil {
+		list, err := readList(b, old.Citizen)
+		if err != nil {
 			return err
+		}
+		if i, found := findEntry(list, c.Ticket); found {
+			if err := writeList(b, old.Citizen, slices.Delete(list, i, i+1)); err != nil {
+				return err
+			}
 		}
 	}
 	if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 		return nil // no one to serve
 	}
-	key, line := activeKey(c.Citizen, c.Ticket), lineOf(c).encode()
-	if bytes.Equal(b.Get(key), line) {
-		return nil // most changes leave the line as it was: no page to write
-	}
-	if err := b.Put(key, line); err != nil {
-		return err
-	}
-	if old == nil || !(c.Status.Open() || c.Status == flows.StatusResolved) {
-		return trimActive(b, c.Citizen)
-	}
-	return nil
-}
-
-// trimActive drops from a citizen's list the entries past the newest
-// flows.StatusShown that neither are open nor were resolved: nothing reads
-// them. Resolved ones stay until ActiveTickets finds them too old.
-func trimActive(b *bolt.Bucket, chat flows.Chat) error {
-	prefix := activeKey(chat, "")
-	var doomed [][]byte
-	c := b.Cursor()
-	k, v := c.Seek(append(bytes.Clone(prefix), 0xff))
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
-	for n := 0; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		if n++; n <= flows.StatusShown {
-			continue
-		}
-		l, ok := decodeLine(v)
-		if ok && !l.Status.Open() && l.Status != flows.StatusResolved {
-			doomed = append(doomed, bytes.Clone(k))
-		}
-	}
-	for _, k := range doomed {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// indexActives builds the lists, lines and all, for a store from before
-// them: each complaint is read whole, once, and the entries are written in
-// key order (bbolt inserts into one growing node otherwise, moving it at
-// every insert: minutes for 100,000 complaints).
-func (t *Tx) indexActives() error {
-	if t.Meta(metaActiveLines) != "" {
-		return nil
-	}
-	if err := t.tx.DeleteBucket(bucketActive); err != nil {
-		return err
-	}
-	b, err := t.tx.CreateBucket(bucketActive)
+	list, err := readList(b, c.Citizen)
 	if err != nil {
 		return err
 	}
-	type entry struct {
-		key, line []byte
-		keep      bool
+	line := lineOf(c).encode()
+	i, found := findEntry(list, c.Ticket)
+	switch {
+	case found && bytes.Equal(list[i].line, line):
+		return nil // most changes leave the line as it was: no page to write
+	case found:
+		list[i].line = line
+	default:
+		list = slices.Insert(list, i, listEntry{ticket: c.Ticket, line: line})
 	}
-	var entries []entry
-	lists := map[flows.Chat][]int{} // each citizen's entries, oldest first
-	err = t.EachComplaint(false, func(c *flows.Complaint) bool {
+	if old == nil || !(c.Status.Open() || c.Status == flows.StatusResolved) {
+		list = trimmed(list)
+	}
+	return writeList(b, c.Citizen, list)
+}
+
+// trimmed drops from a list the entries past the newest flows.StatusShown
+// that neither are open nor were resolved: nothing reads them. Resolved
+// ones stay until ActiveTickets finds them too old.
+func trimmed(list []listEntry) []listEntry {
+	cut := len(list) - flows.StatusShown
+	kept := list[:0:0]
+	for i, e := range list {
+		if l, ok := decodeLine(e.line); i < cut && ok && !l.Status.Open() && l.Status != flows.StatusResolved {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return kept
+}
+
+// indexActives builds the lists, lines and all, for a store from before
+// schema 7: each complaint is read whole, once; the lists are written in
+// key order (bbolt inserts into one growing node otherwise, moving it at
+// every insert: minutes for 100,000 complaints). Schema 3 to 6's bucket
+// of lists goes.
+func (t *Tx) indexActives() error {
+	if t.Meta(metaLists) != "" {
+		return nil
+	}
+	if t.tx.Bucket(bucketActive) != nil {
+		if err := t.tx.DeleteBucket(bucketActive); err != nil {
+			return err
+		}
+	}
+	if err := t.tx.Bucket(bucketMeta).Delete([]byte(metaActiveLines)); err != nil {
+		return err
+	}
+	type entry struct {
+		listEntry
+		keep bool
+	}
+	lists := map[flows.Chat][]entry{} // oldest ticket first: complaints are read in ticket order
+	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
 		if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 			return true
 		}
-		lists[c.Citizen] = append(lists[c.Citizen], len(entries))
-		entries = append(entries, entry{key: activeKey(c.Citizen, c.Ticket), line: lineOf(c).encode(), keep: c.Status.Open() || c.Status == flows.StatusResolved})
+		lists[c.Citizen] = append(lists[c.Citizen], entry{listEntry{ticket: c.Ticket, line: lineOf(c).encode()}, c.Status.Open() || c.Status == flows.StatusResolved})
 		return true
 	})
 	if err != nil {
 		return err
 	}
-	for _, list := range lists {
-		for _, i := range list[max(0, len(list)-flows.StatusShown):] {
-			entries[i].keep = true // among the newest (as trimActive keeps)
-		}
-	}
-	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
-	b.FillPercent = 0.9 // written in order now; later inserts come in any order
-	for _, e := range entries {
-		if e.keep {
-			if err := b.Put(e.key, e.line); err != nil {
-				return err
+	chats := slices.SortedFunc(maps.Keys(lists), func(a, b flows.Chat) int { return bytes.Compare(listKey(a), listKey(b)) })
+	b := t.bucket(bucketConversations)
+	for _, chat := range chats {
+		all := lists[chat]
+		var list []listEntry
+		for i, e := range all {
+			if e.keep || i >= len(all)-flows.StatusShown { // as trimmed keeps
+				list = append(list, e.listEntry)
 			}
 		}
+		if err := writeList(b, chat, list); err != nil {
+			return err
+		}
 	}
-	return t.SetMeta(metaActiveLines, "1")
+	return t.SetMeta(metaLists, "1")
 }
 
 // ActiveTickets reads a citizen's list: it returns the tickets of their
 // open complaints and of those resolved after since (active), and for
-// each listed complaint whose entry has a line, a head for its status
-// line (flows.Complaint with Head set). Entries of complaints resolved
-// before since and past the newest flows.StatusShown, or that mine does
-// not claim (the citizen erased their data and came back), are removed on
-// the way, so the list stays as short as what a message reads.
+// each listed complaint whose line reads, a head for its status line
+// (flows.Complaint with Head set). Entries of complaints resolved before
+// since and past the newest flows.StatusShown, or that mine does not
+// claim (the citizen erased their data and came back), are removed on the
+// way, so the list stays as short as what a message reads.
 func (t *Tx) ActiveTickets(chat flows.Chat, since time.Time, mine func(ticket string) bool) (active map[string]bool, heads map[string]flows.Complaint, err error) {
-	prefix := activeKey(chat, "")
+	b := t.bucket(bucketConversations)
+	list, err := readList(b, chat)
+	if err != nil {
+		return nil, nil, err
+	}
 	active, heads = map[string]bool{}, map[string]flows.Complaint{}
-	type entry struct {
-		key, value []byte
-	}
-	var entries []entry
-	b := t.tx.Bucket(bucketActive)
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		entries = append(entries, entry{k, v})
-	}
-	var stale [][]byte
-	for i, e := range entries {
-		ticket := string(e.key[len(prefix):])
-		isActive, old := activeSince(e.value, since)
-		if !mine(ticket) || old && i < len(entries)-flows.StatusShown {
-			stale = append(stale, bytes.Clone(e.key))
+	kept := list[:0:0]
+	for i, e := range list {
+		isActive, old := activeSince(e.line, since)
+		if !mine(e.ticket) || old && i < len(list)-flows.StatusShown {
 			continue
 		}
+		kept = append(kept, e)
 		if isActive {
-			active[ticket] = true
+			active[e.ticket] = true
 		}
-		if l, ok := decodeLine(e.value); ok {
-			heads[ticket] = flows.Complaint{Ticket: ticket, Citizen: chat, Status: l.Status, Category: l.Category, Office: l.Office,
+		if l, ok := decodeLine(e.line); ok {
+			heads[e.ticket] = flows.Complaint{Ticket: e.ticket, Citizen: chat, Status: l.Status, Category: l.Category, Office: l.Office,
 				ResolvedAt: l.ResolvedAt, Head: true, Answer: l.Answer}
 		}
 	}
-	for _, k := range stale {
-		if err := b.Delete(k); err != nil {
+	if len(kept) < len(list) && t.tx.Writable() {
+		if err := writeList(b, chat, kept); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -58,12 +59,116 @@ func TestActiveTickets(t *testing.T) {
 	if _, listed := read(); !slices.Equal(listed, wantListed) {
 		t.Errorf("after pruning: %v, want %v", listed, wantListed)
 	}
-	n := 0
+	if got := storedList(t, s, chat); !slices.Equal(got, wantListed) {
+		t.Errorf("stored list %v, want %v", got, wantListed)
+	}
+	if got := storedList(t, s, other); !slices.Equal(got, []string{"A-13"}) {
+		t.Errorf("the other citizen's list %v, want [A-13]", got)
+	}
+}
+
+// storedList reads the tickets of a citizen's list as stored.
+func storedList(t *testing.T, s *Store, chat flows.Chat) []string {
+	t.Helper()
+	var tickets []string
 	mustView(t, s, func(tx *Tx) error {
-		return tx.tx.Bucket(bucketActive).ForEach(func(k, v []byte) error { n++; return nil })
+		list, err := readList(tx.tx.Bucket(bucketConversations), chat)
+		for _, e := range list {
+			tickets = append(tickets, e.ticket)
+		}
+		return err
 	})
-	if n != len(wantListed)+1 { // and the other citizen's A-13
-		t.Errorf("%d entries left in the index, want %d", n, len(wantListed)+1)
+	return tickets
+}
+
+// A citizen's list sits right after their conversation, also when another
+// chat's name starts with theirs, and conversations read as before.
+func TestListBesideConversation(t *testing.T) {
+	s := mustOpenTemp(t)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	chats := []flows.Chat{{Channel: "telegram", ID: "5001"}, {Channel: "telegram", ID: "50011"}, {Channel: "telegram", ID: "500"}}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for i, chat := range chats {
+			if err := tx.PutConversation(flows.Conversation{Chat: chat, State: flows.StateIdle, Tickets: []string{fmt.Sprint("A-", i)}}); err != nil {
+				return err
+			}
+			if err := tx.PutComplaint(flows.Complaint{Ticket: fmt.Sprint("A-", i), Citizen: chat, Status: flows.StatusNew, Created: at}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustView(t, s, func(tx *Tx) error {
+		c := tx.tx.Bucket(bucketConversations).Cursor()
+		for _, chat := range chats {
+			if k, _ := c.Seek([]byte(chat.String())); string(k) != chat.String() {
+				t.Errorf("conversation of %s: found %q", chat, k)
+			}
+			if k, _ := c.Next(); !bytes.Equal(k, listKey(chat)) {
+				t.Errorf("after the conversation of %s comes %q, not its list", chat, k)
+			}
+			conv, err := tx.Conversation(chat)
+			if err != nil || !slices.Equal(conv.Tickets, []string{fmt.Sprint("A-", slices.Index(chats, chat))}) {
+				t.Errorf("conversation of %s: %+v %v", chat, conv, err)
+			}
+		}
+		return nil
+	})
+	if problems, err := s.Verify(nil); err != nil || len(problems) > 0 {
+		t.Errorf("verify: %q %v", problems, err)
+	}
+}
+
+// A damaged list is an error for the citizen's message, not a panic, and
+// verify names it; the conversation beside it still reads.
+func TestListDamaged(t *testing.T) {
+	s := mustOpenTemp(t)
+	chat := flows.Chat{Channel: "telegram", ID: "5001"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutConversation(flows.Conversation{Chat: chat, State: flows.StateIdle}); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketConversations).Put(listKey(chat), []byte{5, 'A', '-'})
+	})
+	mustUpdate(t, s, func(tx *Tx) error {
+		if _, _, err := tx.ActiveTickets(chat, time.Now(), func(string) bool { return true }); err == nil || !strings.Contains(err.Error(), "damaged list") {
+			t.Errorf("reading a damaged list: %v", err)
+		}
+		if _, err := tx.Conversation(chat); err != nil {
+			t.Errorf("the conversation beside a damaged list: %v", err)
+		}
+		return nil
+	})
+	if problems, err := s.Verify(nil); err != nil || len(problems) != 1 || !strings.Contains(problems[0], "the list of telegram:5001's complaints: damaged list") {
+		t.Errorf("verify: %q %v", problems, err)
+	}
+}
+
+// A list reads back as written; a value cut inside an entry, or with its
+// tickets out of order, is refused.
+func TestListEncoding(t *testing.T) {
+	list := []listEntry{{ticket: "A-1", line: activeLine{Status: flows.StatusNew}.encode()}, {ticket: "A-2", line: []byte("~x")}, {ticket: "A-3", line: nil}}
+	enc := encodeList(list)
+	got, err := decodeList(enc)
+	if err != nil || len(got) != len(list) {
+		t.Fatalf("decoded %+v %v", got, err)
+	}
+	for i := range list {
+		if got[i].ticket != list[i].ticket || !bytes.Equal(got[i].line, list[i].line) {
+			t.Errorf("entry %d: %+v, want %+v", i, got[i], list[i])
+		}
+	}
+	ends := map[int]bool{0: true}
+	for i := range list {
+		ends[len(encodeList(list[:i+1]))] = true
+	}
+	for i := range len(enc) {
+		if _, err := decodeList(enc[:i]); (err == nil) != ends[i] {
+			t.Errorf("a list cut at %d: %v", i, err)
+		}
+	}
+	if _, err := decodeList(encodeList([]listEntry{list[1], list[0]})); err == nil {
+		t.Error("a list out of order was read")
 	}
 }
 
@@ -104,15 +209,17 @@ func TestActiveLines(t *testing.T) {
 	}
 	stale := lineOf(&c)
 	stale.Answer = "Jawaban lama"
-	mustUpdate(t, s, func(tx *Tx) error { return tx.tx.Bucket(bucketActive).Put(activeKey(chat, c.Ticket), stale.encode()) })
+	mustUpdate(t, s, func(tx *Tx) error {
+		return writeList(tx.tx.Bucket(bucketConversations), chat, []listEntry{{ticket: c.Ticket, line: stale.encode()}})
+	})
 	if problems, err := s.Verify(nil); err != nil || len(problems) != 1 || !strings.Contains(problems[0], "A-1: its status line in its citizen's list is out of date") {
 		t.Errorf("verify of a stale line: %q %v", problems, err)
 	}
 	c.Citizen, c.Thread = flows.Chat{Channel: "telegram", ID: flows.ErasedChat}, nil
 	mustUpdate(t, s, func(tx *Tx) error { return tx.PutComplaint(c) })
 	mustView(t, s, func(tx *Tx) error {
-		if n := tx.tx.Bucket(bucketActive).Stats().KeyN; n != 0 {
-			t.Errorf("%d entries left after the erasure, want none", n)
+		if v := tx.tx.Bucket(bucketConversations).Get(listKey(chat)); v != nil {
+			t.Errorf("the list %q outlived the erasure", v)
 		}
 		return nil
 	})

@@ -10,9 +10,11 @@ import (
 )
 
 // BenchmarkMigration opens a store of 100,000 complaints
-// (storetest.FillYears) written by schema 5: the backup copy, then the
-// rebuild of the citizens' lists with their status lines (schema 6),
-// which reads every complaint whole.
+// (storetest.FillYears) as schema 6 left it, as far as the migration
+// sees: the backup copy, then the rebuild of the citizens' lists beside
+// their conversations (schema 7), which reads every complaint whole. (The
+// lists are there already, so the rebuild writes over them rather than
+// beside schema 6's bucket; the bucket's removal is not timed.)
 //
 //	go test -run XXX -bench BenchmarkMigration -benchtime 1x ./store
 func BenchmarkMigration(b *testing.B) {
@@ -26,10 +28,10 @@ func BenchmarkMigration(b *testing.B) {
 		}
 		err = db.Update(func(tx *bolt.Tx) error {
 			meta := tx.Bucket([]byte("meta"))
-			if err := meta.Delete([]byte("index:active-lines")); err != nil {
+			if err := meta.Delete([]byte("index:lists")); err != nil {
 				return err
 			}
-			return meta.Put([]byte("schema"), []byte("5"))
+			return meta.Put([]byte("schema"), []byte("6"))
 		})
 		db.Close()
 		if err != nil {
@@ -43,8 +45,8 @@ func BenchmarkMigration(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
-		if migrated != 5 {
-			b.Fatalf("migrated from %d, want 5", migrated)
+		if migrated != 6 {
+			b.Fatalf("migrated from %d, want 6", migrated)
 		}
 	}
 }

@@ -21,7 +21,9 @@ import (
 //	   known by its complaint (store/closed.go)
 //	6: each citizen's list keeps their newest complaints too, each with
 //	   its status line (store/active.go)
-const Schema = 6
+//	7: each citizen's list is one value beside their conversation, not a
+//	   bucket of its own (store/active.go)
+const Schema = 7
 
 // metaSchema holds the store's schema version.
 const metaSchema = "schema"

@@ -40,10 +40,13 @@ func TestOldStoreMigrated(t *testing.T) {
 		if err := tx.tx.Bucket(bucketComplaints).Put([]byte(c.Ticket), inline); err != nil {
 			return err
 		}
-		for _, b := range [][]byte{bucketOpenPoints, bucketStats, bucketActive, bucketEntries} {
+		for _, b := range [][]byte{bucketOpenPoints, bucketStats, bucketEntries} {
 			if err := tx.tx.DeleteBucket(b); err != nil {
 				return err
 			}
+		}
+		if err := tx.tx.Bucket(bucketConversations).Delete(listKey(c.Citizen)); err != nil {
+			return err
 		}
 		return tx.tx.DeleteBucket(bucketMeta)
 	})
@@ -254,9 +257,17 @@ func TestSchema4Migrated(t *testing.T) {
 	})
 }
 
-// A schema-5 store gets its citizens' lists rebuilt with status lines: the
-// newest ten of each citizen, and older ones only while open or resolved.
+// A schema-5 or -6 store gets its citizens' lists rebuilt with status
+// lines, beside their conversations: the newest ten of each citizen, and
+// older ones only while open or resolved. The bucket that held the lists
+// goes, and schema 6's flag with it.
 func TestSchema5ActiveRebuilt(t *testing.T) {
+	for _, version := range []int{5, 6} {
+		t.Run(fmt.Sprint("schema ", version), func(t *testing.T) { testListsRebuilt(t, version) })
+	}
+}
+
+func testListsRebuilt(t *testing.T, version int) {
 	path := filepath.Join(t.TempDir(), "aduan.db")
 	s := mustOpen(t, path)
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -275,25 +286,30 @@ func TestSchema5ActiveRebuilt(t *testing.T) {
 				return err
 			}
 		}
-		// As schema 5 left it: entries without lines, only the open and
-		// resolved ones.
-		if err := tx.tx.DeleteBucket(bucketActive); err != nil {
+		// As schema 5 left it: a bucket of entries without lines, only
+		// the open and resolved ones (schema 6 had lines, and a flag).
+		if err := tx.tx.Bucket(bucketConversations).Delete(listKey(chat)); err != nil {
+			return err
+		}
+		if err := tx.tx.Bucket(bucketMeta).Delete([]byte(metaLists)); err != nil {
 			return err
 		}
 		b, err := tx.tx.CreateBucket(bucketActive)
 		if err != nil {
 			return err
 		}
-		if err := b.Put(activeKey(chat, "A-01"), []byte{}); err != nil {
+		if err := b.Put([]byte(chat.String()+"|A-01"), []byte{}); err != nil {
 			return err
 		}
-		if err := b.Put(activeKey(chat, "A-02"), binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))); err != nil {
+		if err := b.Put([]byte(chat.String()+"|A-02"), binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))); err != nil {
 			return err
 		}
-		if err := tx.tx.Bucket(bucketMeta).Delete([]byte(metaActiveLines)); err != nil {
-			return err
+		if version == 6 {
+			if err := tx.SetMeta(metaActiveLines, "1"); err != nil {
+				return err
+			}
 		}
-		return tx.SetMeta(metaSchema, "5")
+		return tx.SetMeta(metaSchema, strconv.Itoa(version))
 	})
 	s.Close()
 	s = mustOpen(t, path)
@@ -309,4 +325,10 @@ func TestSchema5ActiveRebuilt(t *testing.T) {
 	if !slices.Equal(listed, want) || answer != "Jawaban 14" {
 		t.Errorf("after migration listed %v (A-14 answered %q), want %v", listed, answer, want)
 	}
+	mustView(t, s, func(tx *Tx) error {
+		if tx.tx.Bucket(bucketActive) != nil || tx.Meta(metaActiveLines) != "" {
+			t.Error("schema 6's bucket of lists (or its flag) outlived the migration")
+		}
+		return nil
+	})
 }

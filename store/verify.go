@@ -88,6 +88,18 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 				return err
 			}
 			err = tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
+				if isListKey(k) {
+					list, err := decodeList(v)
+					if err != nil {
+						add("the list of %s's complaints: %v", k[:len(k)-1], err)
+					}
+					for _, e := range list {
+						if !exists(e.ticket) {
+							add("the list of %s's complaints names %s, which does not exist", k[:len(k)-1], e.ticket)
+						}
+					}
+					return nil
+				}
 				var c flows.Conversation
 				data, err := decodeValue(v)
 				if err == nil {
@@ -133,8 +145,10 @@ func (s *Store) Verify(media *Media) ([]string, error) {
 				if key := retainKey(&c); key != nil && tx.Bucket(bucketRetain).Get(key) == nil {
 					add("complaint %s is closed but not in the retention list: its personal data would never be erased", c.Ticket)
 				}
-				if v := tx.Bucket(bucketActive).Get(activeKey(c.Citizen, c.Ticket)); len(v) > 0 && v[0] == lineMark && !bytes.Equal(v, lineOf(&c).encode()) {
-					add("complaint %s: its status line in its citizen's list is out of date", c.Ticket)
+				if list, err := decodeList(tx.Bucket(bucketConversations).Get(listKey(c.Citizen))); err == nil {
+					if i, found := findEntry(list, c.Ticket); found && !bytes.Equal(list[i].line, lineOf(&c).encode()) {
+						add("complaint %s: its status line in its citizen's list is out of date", c.Ticket)
+					}
 				}
 				if media == nil {
 					return nil
