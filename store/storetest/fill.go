@@ -13,6 +13,8 @@ import (
 // FillYears writes a store as a regency has after years: n complaints of
 // citizens (most with one or two, a few with hundreds), each with a thread
 // of a few entries, its admin post links and the citizens' conversations.
+// As on the desk, a complaint and its citizen's conversation are written
+// in the same transaction.
 // It is the generator the size and memory measures of issue 10 use.
 func FillYears(s *store.Store, n int) error {
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
@@ -45,21 +47,6 @@ func FillYears(s *store.Store, n int) error {
 					return err
 				}
 				convs[who] = append(convs[who], c.Ticket)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	whos := make([]int, 0, len(convs))
-	for who := range convs {
-		whos = append(whos, who)
-	}
-	for start := 0; start < len(whos); start += 5000 {
-		err := s.Update(func(tx *store.Tx) error {
-			for _, who := range whos[start:min(start+5000, len(whos))] {
-				chat := flows.Chat{Channel: "telegram", ID: fmt.Sprint(5000000000 + who)}
 				if err := tx.PutConversation(flows.Conversation{Chat: chat, Name: "Warga Klaten", State: flows.StateIdle, Tickets: convs[who], Updated: now}); err != nil {
 					return err
 				}
