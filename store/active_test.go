@@ -264,3 +264,23 @@ func TestOutboxWaiting(t *testing.T) {
 		return nil
 	})
 }
+
+// Forgetting a conversation forgets the list beside it: an erased citizen
+// leaves no key named after their chat.
+func TestDeleteConversationTakesTheList(t *testing.T) {
+	s := mustOpenTemp(t)
+	chat := flows.Chat{Channel: "whatsapp", ID: "6281234567890@s.whatsapp.net"}
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.PutConversation(flows.Conversation{Chat: chat, State: flows.StateIdle, Tickets: []string{"A-1"}}); err != nil {
+			return err
+		}
+		return tx.PutComplaint(flows.Complaint{Ticket: "A-1", Citizen: chat, Status: flows.StatusNew, Created: time.Now()})
+	})
+	mustUpdate(t, s, func(tx *Tx) error { return tx.DeleteConversation(chat) })
+	mustView(t, s, func(tx *Tx) error {
+		return tx.tx.Bucket(bucketConversations).ForEach(func(k, _ []byte) error {
+			t.Errorf("key %q left after the conversation was deleted", k)
+			return nil
+		})
+	})
+}

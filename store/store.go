@@ -241,9 +241,15 @@ func (t *Tx) Conversation(chat flows.Chat) (flows.Conversation, error) {
 	return c, nil
 }
 
-// DeleteConversation forgets a citizen's conversation.
+// DeleteConversation forgets a citizen's conversation, and their list of
+// complaints beside it (an erasure has emptied it already; nothing named
+// after the chat stays).
 func (t *Tx) DeleteConversation(chat flows.Chat) error {
-	return t.tx.Bucket(bucketConversations).Delete([]byte(chat.String()))
+	b := t.tx.Bucket(bucketConversations)
+	if err := b.Delete(listKey(chat)); err != nil {
+		return err
+	}
+	return b.Delete([]byte(chat.String()))
 }
 
 // PutConversation stores a conversation.
