@@ -223,7 +223,7 @@ func (t *Tx) indexActive(old, c *flows.Complaint) error {
 // ones stay until ActiveTickets finds them too old.
 func trimmed(list []listEntry) []listEntry {
 	cut := len(list) - flows.StatusShown
-	kept := list[:0:0]
+	var kept []listEntry
 	for i, e := range list {
 		if l, ok := decodeLine(e.line); i < cut && ok && !l.Status.Open() && l.Status != flows.StatusResolved {
 			continue
@@ -288,7 +288,8 @@ func (t *Tx) indexActives() error {
 // (flows.Complaint with Head set). Entries of complaints resolved before
 // since and past the newest flows.StatusShown, or that mine does not
 // claim (the citizen erased their data and came back), are removed on the
-// way, so the list stays as short as what a message reads.
+// way in a write transaction, so the list stays as short as what a message
+// reads.
 func (t *Tx) ActiveTickets(chat flows.Chat, since time.Time, mine func(ticket string) bool) (active map[string]bool, heads map[string]flows.Complaint, err error) {
 	b := t.bucket(bucketConversations)
 	list, err := readList(b, chat)
@@ -296,7 +297,7 @@ func (t *Tx) ActiveTickets(chat flows.Chat, since time.Time, mine func(ticket st
 		return nil, nil, err
 	}
 	active, heads = map[string]bool{}, map[string]flows.Complaint{}
-	kept := list[:0:0]
+	var kept []listEntry
 	for i, e := range list {
 		isActive, old := activeSince(e.line, since)
 		if !mine(e.ticket) || old && i < len(list)-flows.StatusShown {

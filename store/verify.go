@@ -45,10 +45,11 @@ func OpenReadOnly(path string) (*Store, error) {
 const maxProblems = 100
 
 // Verify checks the database, read-only: bbolt's own consistency, links
-// that name no complaint or that pruning cannot find, conversations that
-// list a missing complaint, closed complaints missing from the retention
-// list, status lines that no longer match their complaint, and media a
-// complaint shows that is missing from media (when given).
+// that name no complaint or that pruning cannot find, conversations and
+// citizens' lists that name a missing complaint, lists that do not read,
+// closed complaints missing from the retention list, status lines that no
+// longer match their complaint, and media a complaint shows that is
+// missing from media (when given).
 // It returns the problems found, in words; none means all is well.
 func (s *Store) Verify(media *Media) ([]string, error) {
 	var problems []string
