@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -85,13 +84,55 @@ func decodeList(v []byte) ([]listEntry, error) {
 	return list, nil
 }
 
-// readList reads a citizen's list from the conversations bucket.
-func readList(b *bolt.Bucket, chat flows.Chat) ([]listEntry, error) {
-	list, err := decodeList(b.Get(listKey(chat)))
-	if err != nil {
-		return nil, fmt.Errorf("the list of %s's complaints: %w (aduan verify reports it)", chat, err)
+// readList reads a citizen's list from the conversations bucket. One
+// that does not read is made again from the complaints their conversation
+// names (damaged is set): the list only repeats what those hold, and
+// neither a citizen's message nor an admin's answer may fail over it.
+// aduan verify reports such a list until it is written again.
+func (t *Tx) readList(chat flows.Chat) (list []listEntry, damaged bool, err error) {
+	list, err = decodeList(t.tx.Bucket(bucketConversations).Get(listKey(chat)))
+	if err == nil {
+		return list, false, nil
 	}
-	return list, nil
+	conv, err := t.Conversation(chat)
+	if err != nil {
+		return nil, true, err
+	}
+	var all []listCandidate
+	for _, ticket := range slices.Sorted(slices.Values(conv.Tickets)) {
+		c, err := t.Complaint(ticket)
+		if err != nil {
+			return nil, true, err
+		}
+		if c != nil && c.Citizen == chat {
+			all = append(all, candidateOf(c))
+		}
+	}
+	return listFrom(slices.CompactFunc(all, func(a, b listCandidate) bool { return a.ticket == b.ticket })), true, nil
+}
+
+// listCandidate is a complaint that may be in its citizen's list: keep
+// is set while it is open or resolved.
+type listCandidate struct {
+	listEntry
+	keep bool
+}
+
+func candidateOf(c *flows.Complaint) listCandidate {
+	return listCandidate{listEntry{ticket: c.Ticket, line: lineOf(c).encode()}, c.Status.Open() || c.Status == flows.StatusResolved}
+}
+
+// listFrom makes a citizen's list from all their complaints, in ticket
+// order: the newest flows.StatusShown, and older ones while they are kept
+// (as trimmed keeps).
+func listFrom(all []listCandidate) []listEntry {
+	var list []listEntry
+	for i, e := range all {
+		if e.keep || i >= len(all)-flows.StatusShown {
+			list = append(list, e.listEntry)
+		}
+	}
+	return list
 }
 
 // writeList stores a citizen's list; an empty one is removed.
@@ -185,12 +226,15 @@ func activeSince(line []byte, since time.Time) (active, old bool) {
 func (t *Tx) indexActive(old, c *flows.Complaint) error {
 	b := t.bucket(bucketConversations)
 	if old != nil && old.Citizen != c.Citizen && !old.Citizen.IsZero() {
-		list, err := readList(b, old.Citizen)
+		list, damaged, err := t.readList(old.Citizen)
 		if err != nil {
 			return err
 		}
-		if i, found := findEntry(list, c.Ticket); found {
-			if err := writeList(b, old.Citizen, slices.Delete(list, i, i+1)); err != nil {
+		if i, found := findEntry(list, c.Ticket); found || damaged {
+			if found {
+				list = slices.Delete(list, i, i+1)
+			}
+			if err := writeList(b, old.Citizen, list); err != nil {
 				return err
 			}
 		}
@@ -198,14 +242,14 @@ func (t *Tx) indexActive(old, c *flows.Complaint) error {
 	if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 		return nil // no one to serve
 	}
-	list, err := readList(b, c.Citizen)
+	list, damaged, err := t.readList(c.Citizen)
 	if err != nil {
 		return err
 	}
 	line := lineOf(c).encode()
 	i, found := findEntry(list, c.Ticket)
 	switch {
-	case found && bytes.Equal(list[i].line, line):
+	case found && bytes.Equal(list[i].line, line) && !damaged:
 		return nil // most changes leave the line as it was: no page to write
 	case found:
 		list[i].line = line
@@ -250,16 +294,12 @@ func (t *Tx) indexActives() error {
 	if err := t.tx.Bucket(bucketMeta).Delete([]byte(metaActiveLines)); err != nil {
 		return err
 	}
-	type entry struct {
-		listEntry
-		keep bool
-	}
-	lists := map[flows.Chat][]entry{} // oldest ticket first: complaints are read in ticket order
+	lists := map[flows.Chat][]listCandidate{} // in ticket order, as complaints are read
 	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
 		if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 			return true
 		}
-		lists[c.Citizen] = append(lists[c.Citizen], entry{listEntry{ticket: c.Ticket, line: lineOf(c).encode()}, c.Status.Open() || c.Status == flows.StatusResolved})
+		lists[c.Citizen] = append(lists[c.Citizen], candidateOf(c))
 		return true
 	})
 	if err != nil {
@@ -268,14 +308,7 @@ func (t *Tx) indexActives() error {
 	chats := slices.SortedFunc(maps.Keys(lists), func(a, b flows.Chat) int { return bytes.Compare(listKey(a), listKey(b)) })
 	b := t.bucket(bucketConversations)
 	for _, chat := range chats {
-		all := lists[chat]
-		var list []listEntry
-		for i, e := range all {
-			if e.keep || i >= len(all)-flows.StatusShown { // as trimmed keeps
-				list = append(list, e.listEntry)
-			}
-		}
-		if err := writeList(b, chat, list); err != nil {
+		if err := writeList(b, chat, listFrom(lists[chat])); err != nil {
 			return err
 		}
 	}
@@ -291,8 +324,7 @@ func (t *Tx) indexActives() error {
 // way in a write transaction, so the list stays as short as what a message
 // reads.
 func (t *Tx) ActiveTickets(chat flows.Chat, since time.Time, mine func(ticket string) bool) (active map[string]bool, heads map[string]flows.Complaint, err error) {
-	b := t.bucket(bucketConversations)
-	list, err := readList(b, chat)
+	list, damaged, err := t.readList(chat)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -312,8 +344,8 @@ func (t *Tx) ActiveTickets(chat flows.Chat, since time.Time, mine func(ticket st
 				ResolvedAt: l.ResolvedAt, Head: true, Answer: l.Answer}
 		}
 	}
-	if len(kept) < len(list) && t.tx.Writable() {
-		if err := writeList(b, chat, kept); err != nil {
+	if (len(kept) < len(list) || damaged) && t.tx.Writable() {
+		if err := writeList(t.bucket(bucketConversations), chat, kept); err != nil {
 			return nil, nil, err
 		}
 	}

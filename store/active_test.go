@@ -72,7 +72,7 @@ func storedList(t *testing.T, s *Store, chat flows.Chat) []string {
 	t.Helper()
 	var tickets []string
 	mustView(t, s, func(tx *Tx) error {
-		list, err := readList(tx.tx.Bucket(bucketConversations), chat)
+		list, err := decodeList(tx.tx.Bucket(bucketConversations).Get(listKey(chat)))
 		for _, e := range list {
 			tickets = append(tickets, e.ticket)
 		}
@@ -119,28 +119,57 @@ func TestListBesideConversation(t *testing.T) {
 	}
 }
 
-// A damaged list is an error for the citizen's message, not a panic, and
-// verify names it; the conversation beside it still reads.
+// A list that does not read is made again from the complaints the
+// citizen's conversation names: their message and an admin's answer go
+// on, and verify names the damage until the list is written again.
 func TestListDamaged(t *testing.T) {
 	s := mustOpenTemp(t)
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	chat := flows.Chat{Channel: "telegram", ID: "5001"}
+	damage := func() {
+		mustUpdate(t, s, func(tx *Tx) error { return tx.tx.Bucket(bucketConversations).Put(listKey(chat), []byte{5, 'A', '-'}) })
+		if problems, err := s.Verify(nil); err != nil || len(problems) != 1 || !strings.Contains(problems[0], "the list of telegram:5001's complaints: damaged list") {
+			t.Errorf("verify of a damaged list: %q %v", problems, err)
+		}
+	}
 	mustUpdate(t, s, func(tx *Tx) error {
-		if err := tx.PutConversation(flows.Conversation{Chat: chat, State: flows.StateIdle}); err != nil {
+		if err := tx.PutConversation(flows.Conversation{Chat: chat, State: flows.StateIdle, Tickets: []string{"A-2", "A-1", "A-3"}}); err != nil {
 			return err
 		}
-		return tx.tx.Bucket(bucketConversations).Put(listKey(chat), []byte{5, 'A', '-'})
-	})
-	mustUpdate(t, s, func(tx *Tx) error {
-		if _, _, err := tx.ActiveTickets(chat, time.Now(), func(string) bool { return true }); err == nil || !strings.Contains(err.Error(), "damaged list") {
-			t.Errorf("reading a damaged list: %v", err)
-		}
-		if _, err := tx.Conversation(chat); err != nil {
-			t.Errorf("the conversation beside a damaged list: %v", err)
+		for _, c := range []flows.Complaint{
+			{Ticket: "A-1", Citizen: chat, Status: flows.StatusRejected, Created: at},
+			{Ticket: "A-2", Citizen: chat, Status: flows.StatusInProgress, Created: at},
+			{Ticket: "A-3", Citizen: flows.Chat{Channel: "telegram", ID: flows.ErasedChat}, Status: flows.StatusNew, Created: at}, // no longer theirs
+		} {
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	if problems, err := s.Verify(nil); err != nil || len(problems) != 1 || !strings.Contains(problems[0], "the list of telegram:5001's complaints: damaged list") {
-		t.Errorf("verify: %q %v", problems, err)
+	damage()
+	mustUpdate(t, s, func(tx *Tx) error {
+		active, heads, err := tx.ActiveTickets(chat, at, func(string) bool { return true })
+		if err != nil || !slices.Equal(slices.Sorted(maps.Keys(active)), []string{"A-2"}) || !slices.Equal(slices.Sorted(maps.Keys(heads)), []string{"A-1", "A-2"}) {
+			t.Errorf("a damaged list read as active %v, heads %v (%v)", active, heads, err)
+		}
+		return nil
+	})
+	if got := storedList(t, s, chat); !slices.Equal(got, []string{"A-1", "A-2"}) {
+		t.Errorf("the list written again: %v", got)
+	}
+	if problems, err := s.Verify(nil); err != nil || len(problems) > 0 {
+		t.Errorf("verify after the list was written again: %q %v", problems, err)
+	}
+	damage()
+	mustUpdate(t, s, func(tx *Tx) error {
+		return tx.PutComplaint(flows.Complaint{Ticket: "A-2", Citizen: chat, Status: flows.StatusResolved, Created: at, ResolvedAt: at})
+	})
+	if got := storedList(t, s, chat); !slices.Equal(got, []string{"A-1", "A-2"}) {
+		t.Errorf("the list after a change on a damaged one: %v", got)
+	}
+	if problems, err := s.Verify(nil); err != nil || len(problems) > 0 {
+		t.Errorf("verify after a change on a damaged list: %q %v", problems, err)
 	}
 }
 
