@@ -98,41 +98,22 @@ func (t *Tx) readList(chat flows.Chat) (list []listEntry, damaged bool, err erro
 	if err != nil {
 		return nil, true, err
 	}
-	var all []listCandidate
-	for _, ticket := range slices.Sorted(slices.Values(conv.Tickets)) {
+	var all []listEntry
+	for _, ticket := range slices.Compact(slices.Sorted(slices.Values(conv.Tickets))) {
 		c, err := t.Complaint(ticket)
 		if err != nil {
 			return nil, true, err
 		}
 		if c != nil && c.Citizen == chat {
-			all = append(all, candidateOf(c))
+			all = append(all, entryOf(c))
 		}
 	}
-	return listFrom(slices.CompactFunc(all, func(a, b listCandidate) bool { return a.ticket == b.ticket })), true, nil
+	return trimmed(all), true, nil
 }
 
-// listCandidate is a complaint that may be in its citizen's list: keep
-// is set while it is open or resolved.
-type listCandidate struct {
-	listEntry
-	keep bool
-}
-
-func candidateOf(c *flows.Complaint) listCandidate {
-	return listCandidate{listEntry{ticket: c.Ticket, line: lineOf(c).encode()}, c.Status.Open() || c.Status == flows.StatusResolved}
-}
-
-// listFrom makes a citizen's list from all their complaints, in ticket
-// order: the newest flows.StatusShown, and older ones while they are kept
-// (as trimmed keeps).
-func listFrom(all []listCandidate) []listEntry {
-	var list []listEntry
-	for i, e := range all {
-		if e.keep || i >= len(all)-flows.StatusShown {
-			list = append(list, e.listEntry)
-		}
-	}
-	return list
+// entryOf is a complaint's entry in its citizen's list.
+func entryOf(c *flows.Complaint) listEntry {
+	return listEntry{ticket: c.Ticket, line: lineOf(c).encode()}
 }
 
 // writeList stores a citizen's list; an empty one is removed.
@@ -246,15 +227,15 @@ func (t *Tx) indexActive(old, c *flows.Complaint) error {
 	if err != nil {
 		return err
 	}
-	line := lineOf(c).encode()
+	e := entryOf(c)
 	i, found := findEntry(list, c.Ticket)
 	switch {
-	case found && bytes.Equal(list[i].line, line) && !damaged:
+	case found && bytes.Equal(list[i].line, e.line) && !damaged:
 		return nil // most changes leave the line as it was: no page to write
 	case found:
-		list[i].line = line
+		list[i] = e
 	default:
-		list = slices.Insert(list, i, listEntry{ticket: c.Ticket, line: line})
+		list = slices.Insert(list, i, e)
 	}
 	if old == nil || !(c.Status.Open() || c.Status == flows.StatusResolved) {
 		list = trimmed(list)
@@ -294,12 +275,12 @@ func (t *Tx) indexActives() error {
 	if err := t.tx.Bucket(bucketMeta).Delete([]byte(metaActiveLines)); err != nil {
 		return err
 	}
-	lists := map[flows.Chat][]listCandidate{} // in ticket order, as complaints are read
+	lists := map[flows.Chat][]listEntry{} // in ticket order, as complaints are read
 	err := t.EachComplaint(false, func(c *flows.Complaint) bool {
 		if c.Citizen.ID == flows.ErasedChat || c.Citizen.IsZero() {
 			return true
 		}
-		lists[c.Citizen] = append(lists[c.Citizen], candidateOf(c))
+		lists[c.Citizen] = append(lists[c.Citizen], entryOf(c))
 		return true
 	})
 	if err != nil {
@@ -308,7 +289,7 @@ func (t *Tx) indexActives() error {
 	chats := slices.SortedFunc(maps.Keys(lists), func(a, b flows.Chat) int { return bytes.Compare(listKey(a), listKey(b)) })
 	b := t.bucket(bucketConversations)
 	for _, chat := range chats {
-		if err := writeList(b, chat, listFrom(lists[chat])); err != nil {
+		if err := writeList(b, chat, trimmed(lists[chat])); err != nil {
 			return err
 		}
 	}
