@@ -278,6 +278,7 @@ func loadConfig(path string) (*appConfig, error) {
 		)
 	})
 	if err != nil {
+		err = plainDecodeError(err)
 		if err, fromEnv := blameEnvironment(err); fromEnv {
 			return nil, err
 		}

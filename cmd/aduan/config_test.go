@@ -117,7 +117,10 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 	}{
 		{"unknown key", replace("  poll_timeout: 30s", "  tokn: x\n  poll_timeout: 30s"), nil, "telegram.tokn: unknown key (did you mean telegram.token?)"},
 		{"misspelled key in a list", replace("  - id: disdik\n    name:", "  - id: disdik\n    nam:"), nil, "offices[1].nam: unknown key (did you mean offices[1].name?)"},
-		{"bad value from the environment", nil, map[string]string{"ADUAN_MAX_PHOTOS": "banyak"}, `environment variable ADUAN_MAX_PHOTOS="banyak"`},
+		{"bad value from the environment", nil, map[string]string{"ADUAN_MAX_PHOTOS": "banyak"}, `environment variable ADUAN_MAX_PHOTOS="banyak": max_photos: "banyak" is not a whole number`},
+		{"bad flag from the environment", nil, map[string]string{"ADUAN_WEB_ENABLED": "mungkin"}, `ADUAN_WEB_ENABLED="mungkin": web.enabled: "mungkin" must be true or false`},
+		{"bad duration from the environment", nil, map[string]string{"ADUAN_DEADLINES_FIRST_RESPONSE": "1 hari"}, `ADUAN_DEADLINES_FIRST_RESPONSE="1 hari": deadlines.first_response: not a duration such as 30s`},
+		{"list for a number in file", replace("\nmax_photos: 5\n", "\nmax_photos: [1]\n"), nil, "max_photos: [1] is not a whole number"},
 		{"secret not echoed", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "ADUAN_TELEGRAM_TOKEN=(hidden): telegram.token"},
 		{"open console on the network", nil, map[string]string{"ADUAN_HTTP_ADDR": "0.0.0.0:8080"}, "web.console_users"},
 		{"bad http_addr", nil, map[string]string{"ADUAN_HTTP_ADDR": "8080"}, "http_addr"},
@@ -126,8 +129,8 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad admin user id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_USER_IDS": "11,budi"}, "telegram.admin_user_ids"},
 		{"unknown top key", prepend("colour: blue\n"), nil, "colour"},
 		{"bad chat id", nil, map[string]string{"ADUAN_TELEGRAM_ADMIN_CHAT_ID": "abc"}, "telegram.admin_chat_id"},
-		{"bad number in file", prepend("max_photos: banyak\n"), nil, "max_photos"},
-		{"bad timezone", prepend("timezone: Mars/Olympus\n"), nil, "timezone"},
+		{"bad number in file", replace("\nmax_photos: 5\n", "\nmax_photos: banyak\n"), nil, `max_photos: "banyak" is not a whole number`},
+		{"bad timezone", replace("\ntimezone: Asia/Jakarta\n", "\ntimezone: Mars/Olympus\n"), nil, `timezone: "Mars/Olympus" is not a time zone`},
 		{"bad url", nil, map[string]string{"ADUAN_TELEGRAM_API_URL": "api.telegram.org"}, "telegram.api_url"},
 		{"bad token", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "telegram.token"},
 		{"unknown text", replace("\ntexts:\n", "\ntexts:\n  salam: halo\n"), nil, "texts.salam"},
@@ -161,7 +164,11 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 			}
 			content := shipped(t)
 			if tt.edit != nil {
-				content = tt.edit(content)
+				edited := tt.edit(content)
+				if edited == content {
+					t.Fatal("the edit changed nothing in the shipped config")
+				}
+				content = edited
 			}
 			_, err := loadConfig(mustWrite(t, content))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
@@ -47,6 +49,77 @@ func checkEnvironment() error {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	}
 	return fmt.Errorf("%s; the variables are ADUAN_ and a key with dots as underscores, see aduan -h", msg)
+}
+
+// plainDecodeError says in the config's words what the decoder could not
+// read: "max_photos: "banyak" is not a whole number" instead of
+// "'max_photos' cannot parse value as 'int': strconv.ParseInt: invalid
+// syntax". An error it does not know is kept as it is.
+func plainDecodeError(err error) error {
+	var parts []string
+	var walk func(error)
+	walk = func(err error) {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var de *mapstructure.DecodeError
+		if !errors.As(err, &de) {
+			if next := errors.Unwrap(err); next != nil {
+				walk(next) // the decoder's "decoding failed due to …" heading
+				return
+			}
+			parts = append(parts, err.Error())
+			return
+		}
+		parts = append(parts, de.Name()+": "+decodeProblem(de.Unwrap()))
+	}
+	walk(err)
+	if len(parts) == 0 {
+		return err
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// decodeProblem words one value the decoder refused.
+func decodeProblem(err error) string {
+	var pe *mapstructure.ParseError
+	var ue *mapstructure.UnconvertibleTypeError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%s %s", shownValue(pe.Value), wanted(pe.Expected.Kind()))
+	case errors.As(err, &ue):
+		return fmt.Sprintf("%s %s", shownValue(ue.Value), wanted(ue.Expected.Kind()))
+	case strings.HasPrefix(err.Error(), "time: "):
+		return "not a duration such as 30s, 15m or 24h (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+func shownValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+func wanted(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "must be true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "is not a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "is not a number"
+	case reflect.Slice:
+		return "is not a list"
+	case reflect.Map, reflect.Struct:
+		return "is not a section of keys"
+	}
+	return "is not a " + k.String()
 }
 
 // blameEnvironment names the environment variable, and its value, behind
