@@ -97,6 +97,11 @@ func (w *Web) operator(rw http.ResponseWriter, r *http.Request) (operator, bool)
 func (w *Web) user(rw http.ResponseWriter, r *http.Request) (operator, bool) {
 	s, key, ok := w.session(r, consoleCookie, "konsol")
 	if len(w.users) == 0 {
+		if !madeHere(r) {
+			http.Error(rw, "Konsol tanpa login hanya melayani komputer ini (alamat lokal), bukan lewat proxy atau nama lain. "+
+				"Tambahkan pengguna (web.console_users) untuk membukanya di jaringan.", http.StatusForbidden)
+			return operator{}, false
+		}
 		if !ok {
 			var err error
 			if s, err = w.newSession(rw, consoleCookie, "konsol", "/konsol", "", w.cfg.ConsoleSessionTTL); err != nil {
@@ -484,6 +489,34 @@ func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.setCookie(rw, consoleCookie, "", "/konsol", -time.Second)
 	http.Redirect(rw, r, "/konsol/masuk", http.StatusSeeOther)
+}
+
+// madeHere reports whether a request comes from this computer to a
+// loopback name: not through a proxy (which would bring anyone's request
+// from 127.0.0.1), and not to another name (a web page whose name was made
+// to point to 127.0.0.1, to use the open console from the citizen's
+// browser).
+func madeHere(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return Loopback(strings.Trim(host, "[]")) && Loopback(clientIP(r))
+}
+
+// Loopback reports whether a host name or address is this computer's
+// own: only there may the console be open without login.
+func Loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // clientIP is the request's address without the port.

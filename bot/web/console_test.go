@@ -572,3 +572,44 @@ func TestDummyHash(t *testing.T) {
 		t.Error("the dummy hash is not of \"aduan\"")
 	}
 }
+
+// The open console (loopback, no users) serves only requests made on this
+// computer: a request through a proxy, or to a name that is not a loopback
+// one (a web page whose name was rebound to 127.0.0.1), is refused.
+func TestOpenConsoleOnlyLocal(t *testing.T) {
+	f := mustFixture(t, nil)
+	tests := []struct {
+		name   string
+		header []string
+		host   string
+		want   int
+	}{
+		{"loopback address", nil, "", http.StatusOK},
+		{"localhost", nil, "localhost:8080", http.StatusOK},
+		{"rebound name", nil, "evil.example:8080", http.StatusForbidden},
+		{"through a proxy", []string{"X-Forwarded-For", "203.0.113.9"}, "", http.StatusForbidden},
+		{"through a proxy (Forwarded)", []string{"Forwarded", "for=203.0.113.9"}, "", http.StatusForbidden},
+		{"through a proxy (X-Real-IP)", []string{"X-Real-IP", "203.0.113.9"}, "", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, f.srv.URL+"/konsol", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				req.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			resp, body := f.browser().do(req)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d:\n%s", resp.StatusCode, tt.want, body)
+			}
+			if tt.want == http.StatusForbidden && !strings.Contains(body, "web.console_users") {
+				t.Errorf("the refusal does not say how to open the console: %s", body)
+			}
+		})
+	}
+}

@@ -521,7 +521,7 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 		}
 		ac.Web.Users = append(ac.Web.Users, web.User{Name: u.Name, Display: u.DisplayName, Hash: u.PasswordHash, Offices: u.Offices})
 	}
-	if len(ac.Web.Users) == 0 && !loopback(host) {
+	if len(ac.Web.Users) == 0 && !web.Loopback(host) {
 		return fmt.Errorf("http_addr: %q is reachable from other computers, so the console needs a login: add web.console_users (hash a password with: aduan hash-password), or bind to 127.0.0.1", fc.HTTPAddr)
 	}
 	return nil
@@ -581,14 +581,6 @@ var consoleName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 
 // loopback reports whether a listen host is reachable only from this
 // machine.
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func validWebhookSecret(s string) bool {
 	return len(s) <= 256 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == ""
 }
