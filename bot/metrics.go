@@ -95,7 +95,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	var sum float64
 	err := c.d.store.View(func(tx *store.Tx) error {
 		outbox = tx.OutboxByChannel()
-		return tx.EachStat(func(r flows.StatRecord) bool {
+		return tx.EachStat(false, func(r flows.StatRecord) bool {
 			counts[key{string(r.Status), r.Office}]++
 			if !r.FirstResponseAt.IsZero() {
 				s := r.FirstResponseAt.Sub(r.Created).Seconds()

@@ -69,7 +69,7 @@ func TestOldStoreMigrated(t *testing.T) {
 			t.Errorf("open points after migration: %+v", ps)
 		}
 		n := 0
-		if err := tx.EachStat(func(flows.StatRecord) bool { n++; return true }); err != nil {
+		if err := tx.EachStat(false, func(flows.StatRecord) bool { n++; return true }); err != nil {
 			return err
 		}
 		if n != 1 {

@@ -113,16 +113,20 @@ func (t *Tx) putStat(c flows.Complaint) error {
 // then says why.
 func (t *Tx) Stats(err *error) iter.Seq[flows.StatRecord] {
 	return func(yield func(flows.StatRecord) bool) {
-		*err = t.EachStat(yield)
+		*err = t.EachStat(false, yield)
 	}
 }
 
-// EachStat calls fn with each complaint's statistics record until it
-// returns false.
-func (t *Tx) EachStat(fn func(r flows.StatRecord) bool) error {
+// EachStat calls fn with each complaint's statistics record, oldest
+// ticket first (newest first when newest is set), until it returns false.
+func (t *Tx) EachStat(newest bool, fn func(r flows.StatRecord) bool) error {
 	c := t.tx.Bucket(bucketStats).Cursor()
+	first, next := c.First, c.Next
+	if newest {
+		first, next = c.Last, c.Prev
+	}
 	intern := map[string]string{}
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	for k, v := first(); k != nil; k, v = next() {
 		r, err := decodeStat(string(k), v, intern)
 		if err != nil {
 			return err

@@ -61,7 +61,15 @@ func encodeValue(bucket, data []byte) []byte {
 	return out
 }
 
-func decodeValue(data []byte) ([]byte, error) {
+func decodeValue(data []byte) ([]byte, error) { return decodeValueTo(nil, data) }
+
+// wasCompressed reports whether a stored value is compressed (decoding it
+// makes a copy).
+func wasCompressed(v []byte) bool { return len(v) > 0 && (v[0] == s2Mark || v[0] == s2DictMark) }
+
+// decodeValueTo is decodeValue into dst when it is large enough (a scan
+// reuses one buffer); an uncompressed value is returned as it is.
+func decodeValueTo(dst, data []byte) ([]byte, error) {
 	if len(data) == 0 {
 		return data, nil
 	}
@@ -69,9 +77,9 @@ func decodeValue(data []byte) ([]byte, error) {
 	var err error
 	switch data[0] {
 	case s2Mark:
-		out, err = s2.Decode(nil, data[1:])
+		out, err = s2.Decode(dst, data[1:])
 	case s2DictMark:
-		out, err = dict1.Decode(nil, data[1:])
+		out, err = dict1.Decode(dst, data[1:])
 	default:
 		return data, nil
 	}

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -207,6 +210,81 @@ func (t *Tx) eachComplaint(newest, threads bool, fn func(c *flows.Complaint) boo
 		}
 	}
 	return nil
+}
+
+// Sieve tells the complaints whose stored texts may contain a search's
+// needle from those that cannot, from their stored bytes, without decoding
+// them: the first step of a text search. It reuses its buffers, so it
+// belongs to one goroutine and the transaction it came from.
+type Sieve struct {
+	complaints *bolt.Bucket
+	entries    *bolt.Cursor
+	needle     []byte
+	all        bool
+	raw, lower []byte
+}
+
+// Sieve returns a sieve for needle, which must be in lower case. A needle
+// the stored form would escape (<, >, &, a quote, a backslash, a control
+// character) cannot be sieved for: every complaint may contain it.
+func (t *Tx) Sieve(needle string) *Sieve {
+	all := needle == "" || !utf8.ValidString(needle) || strings.ContainsFunc(needle, func(r rune) bool {
+		return r < 0x20 || strings.ContainsRune("<>&\"\\\u2028\u2029", r)
+	})
+	return &Sieve{complaints: t.tx.Bucket(bucketComplaints), entries: t.tx.Bucket(bucketEntries).Cursor(), needle: []byte(needle), all: all}
+}
+
+// MayContain reports whether the complaint's stored record or one of its
+// thread entries contains the needle in lower case. It may say yes for a
+// complaint that does not show the needle (in a field's name, an id), so
+// a search still checks what it shows; it never says no for one that does.
+func (s *Sieve) MayContain(ticket string) (bool, error) {
+	v := s.complaints.Get([]byte(ticket))
+	if v == nil || s.all {
+		return v != nil, nil
+	}
+	if found, err := s.contains(v); found || err != nil {
+		return found, err
+	}
+	prefix := entryKey(ticket, 0)[:len(ticket)+1]
+	for k, v := s.entries.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = s.entries.Next() {
+		if found, err := s.contains(v); found || err != nil {
+			return found, err
+		}
+	}
+	return false, nil
+}
+
+// contains reports whether a stored value holds the needle.
+func (s *Sieve) contains(v []byte) (bool, error) {
+	data, err := decodeValueTo(s.raw[:cap(s.raw)], v)
+	if err != nil {
+		return false, err
+	}
+	if wasCompressed(v) && cap(data) > cap(s.raw) {
+		s.raw = data // a new buffer, never the database's own bytes
+	}
+	s.lower = appendLower(s.lower[:0], data)
+	return bytes.Contains(s.lower, s.needle), nil
+}
+
+// appendLower appends s in lower case, rune by rune as strings.ToLower
+// does, without a string for each value.
+func appendLower(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			dst = append(dst, b)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		i += n
+	}
+	return dst
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,7 +212,7 @@ func TestStatRecords(t *testing.T) {
 	defer s.Close()
 	var got []flows.StatRecord
 	mustView(t, s, func(tx *Tx) error {
-		return tx.EachStat(func(r flows.StatRecord) bool { got = append(got, r); return true })
+		return tx.EachStat(false, func(r flows.StatRecord) bool { got = append(got, r); return true })
 	})
 	want := c.StatRecord()
 	if len(got) != 1 || got[0].Ticket != want.Ticket || got[0].Office != want.Office || got[0].Category != want.Category || got[0].Status != want.Status ||
@@ -223,9 +225,91 @@ func TestStatRecords(t *testing.T) {
 	})
 	got = nil
 	mustView(t, s, func(tx *Tx) error {
-		return tx.EachStat(func(r flows.StatRecord) bool { got = append(got, r); return true })
+		return tx.EachStat(false, func(r flows.StatRecord) bool { got = append(got, r); return true })
 	})
 	if len(got) != 2 || !got[1].FirstResponseAt.IsZero() || !got[1].ResolvedAt.IsZero() {
 		t.Errorf("unanswered record: %+v", got)
+	}
+}
+
+// TestSieve checks the search's sieve against a plain search of the
+// complaints' texts: it passes every complaint whose text holds the needle
+// in any case, and for a needle it can sieve for, not the others.
+func TestSieve(t *testing.T) {
+	s := mustOpenTemp(t)
+	defer s.Close()
+	at := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	long := strings.Repeat("Air PDAM keruh sejak pekan lalu di Wedi. ", 20) // compressed when stored
+	complaints := []flows.Complaint{
+		{Ticket: "ADU-2026-000001", CitizenName: "Budi", Description: "Jalan berlubang di depan PASAR Klaten.", Location: flows.Location{Text: "Jl. Pemuda"}},
+		{Ticket: "ADU-2026-000002", CitizenName: "Sari", Description: long, Thread: []flows.Entry{
+			{At: at, Kind: flows.EntryCitizen, Author: "Sari", Text: "Masih keruh, ÜBER parah."},
+			{At: at, Kind: flows.EntryReply, Author: "Petugas Joko", Text: "Tim menuju lokasi <segera> & cek pipa."},
+		}},
+		{Ticket: "ADU-2026-000003", CitizenName: "Ani", Description: "Sekolah roboh \"atapnya\" di Cawas.", Thread: []flows.Entry{
+			{At: at, Kind: flows.EntryReply, Author: "Disdik", Text: strings.Repeat("Sudah kami catat dan teruskan. ", 10)},
+		}},
+	}
+	mustUpdate(t, s, func(tx *Tx) error {
+		for _, c := range complaints {
+			c.Created, c.Status, c.Office, c.Category = at, flows.StatusNew, "dpupr", "jalan"
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	shows := func(c flows.Complaint, needle string) bool {
+		texts := []string{c.Ticket, c.CitizenName, c.Description, c.Location.Text}
+		for _, e := range c.Thread {
+			texts = append(texts, e.Text, e.Author)
+		}
+		for _, s := range texts {
+			if strings.Contains(strings.ToLower(s), needle) {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		needle string
+		passed []string // numbers of the tickets the sieve passes
+	}{
+		{"pasar", []string{"1"}},
+		{"pasar klaten", []string{"1"}},
+		{"keruh", []string{"2"}},
+		{"über parah", []string{"2"}}, // in a thread entry, in another case
+		{"joko", []string{"2"}},
+		{"wedi. air", []string{"2"}}, // inside a compressed value
+		{"teruskan.", []string{"3"}},
+		{"adu-2026-000003", []string{"3"}},
+		{"tidak ada", nil},
+		{"<segera>", []string{"1", "2", "3"}}, // escaped when stored: not sieved
+		{"& cek", []string{"1", "2", "3"}},
+		{"\"atapnya\"", []string{"1", "2", "3"}},
+	}
+	for _, tt := range tests {
+		var passed []string
+		mustView(t, s, func(tx *Tx) error {
+			sieve := tx.Sieve(tt.needle)
+			for _, c := range complaints {
+				ok, err := sieve.MayContain(c.Ticket)
+				if err != nil {
+					return err
+				}
+				if ok {
+					passed = append(passed, strings.TrimLeft(strings.TrimPrefix(c.Ticket, "ADU-2026-"), "0"))
+				} else if shows(c, tt.needle) {
+					t.Errorf("needle %q: the sieve stops %s, which shows it", tt.needle, c.Ticket)
+				}
+			}
+			if ok, err := sieve.MayContain("ADU-2026-000009"); ok || err != nil {
+				t.Errorf("needle %q: a missing complaint passes (%v)", tt.needle, err)
+			}
+			return nil
+		})
+		if !slices.Equal(passed, tt.passed) {
+			t.Errorf("needle %q: passed %v, want %v", tt.needle, passed, tt.passed)
+		}
 	}
 }

@@ -179,17 +179,64 @@ func (w *Web) list(rw http.ResponseWriter, r *http.Request, t *templates) {
 	p.Page = max(p.Page, 1)
 	now := w.cfg.Now()
 	needle := strings.ToLower(p.Q)
+	newest := p.Order != "lama"
+	// inPage counts one more complaint listed and says whether it is on
+	// the page shown.
+	inPage := func() bool {
+		p.Total++
+		return p.Total > (p.Page-1)*pageSize && p.Total <= p.Page*pageSize
+	}
 	err := w.store.View(func(tx *store.Tx) error {
-		return tx.EachComplaint(p.Order != "lama", func(c *flows.Complaint) bool {
-			if !w.listed(op, c, p.Status, p.Office, needle) {
+		// The compact statistics records say enough to filter, count and
+		// match the config's names; a complaint is read whole only to show
+		// it, or when the sieve finds that the search may be in its texts.
+		var sieve *store.Sieve
+		if needle != "" {
+			sieve = tx.Sieve(needle)
+			if w.shownAsConfigured(needle) {
+				sieve = tx.Sieve("") // a name the complaint's bytes do not hold: read them all
+			}
+		}
+		var tickets []string
+		read := map[string]*flows.Complaint{}
+		var readErr error
+		err := tx.EachStat(newest, func(r flows.StatRecord) bool {
+			head := &flows.Complaint{Ticket: r.Ticket, Office: r.Office, Category: r.Category, Status: r.Status}
+			if !w.listed(op, head, p.Status, p.Office, "") {
 				return true
 			}
-			p.Total++
-			if p.Total > (p.Page-1)*pageSize && p.Total <= p.Page*pageSize {
-				p.Rows = append(p.Rows, w.rowOf(c, now))
+			if sieve != nil && !w.namedAs(head, needle) {
+				var may bool
+				var c *flows.Complaint
+				if may, readErr = sieve.MayContain(r.Ticket); !may || readErr != nil {
+					return readErr == nil
+				}
+				if c, readErr = tx.Complaint(r.Ticket); c == nil || readErr != nil || !w.listed(op, c, p.Status, p.Office, needle) {
+					return readErr == nil
+				}
+				if inPage() {
+					tickets, read[r.Ticket] = append(tickets, r.Ticket), c
+				}
+				return true
+			}
+			if inPage() {
+				tickets = append(tickets, r.Ticket)
 			}
 			return true
 		})
+		for _, tk := range tickets {
+			if err != nil || readErr != nil {
+				break
+			}
+			c := read[tk]
+			if c == nil {
+				c, readErr = tx.Complaint(tk)
+			}
+			if c != nil {
+				p.Rows = append(p.Rows, w.rowOf(c, now))
+			}
+		}
+		return errors.Join(err, readErr)
 	})
 	if err != nil {
 		w.log.Error("console list", "err", err)
@@ -244,6 +291,19 @@ func (w *Web) listed(op operator, c *flows.Complaint, status, office, needle str
 		}
 	}
 	return false
+}
+
+// namedAs reports whether a search matches a complaint by the names of
+// its category or office, which come from the config.
+func (w *Web) namedAs(c *flows.Complaint, needle string) bool {
+	cat, _ := w.flows.Category(c.Category)
+	return strings.Contains(strings.ToLower(cat.Label), needle) || strings.Contains(strings.ToLower(w.flows.OfficeName(c.Office)), needle)
+}
+
+// shownAsConfigured reports whether a search may match what the console
+// shows in place of a citizen's name (a confidential or erased one).
+func (w *Web) shownAsConfigured(needle string) bool {
+	return strings.Contains(strings.ToLower(w.flows.Texts.ConfidentialName), needle) || needle == "-"
 }
 
 func (w *Web) rowOf(c *flows.Complaint, now time.Time) row {

@@ -3,10 +3,13 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +70,9 @@ func TestOpenConsoleAnswers(t *testing.T) {
 		{"?q=PASAR", true},
 		{"?q=" + strings.ToLower(ticket), true},
 		{"?q=sekolah+roboh", false},
+		{"?q=besok+kami", true}, // the admin's reply in its thread
+		{"?q=dpu-pr", true},     // its office's name, from the config
+		{"?q=jalan&status=baru", false},
 		{"?urut=lama&hal=1", true},
 		{"?hal=2", false},
 	}
@@ -611,5 +617,86 @@ func TestOpenConsoleOnlyLocal(t *testing.T) {
 				t.Errorf("the refusal does not say how to open the console: %s", body)
 			}
 		})
+	}
+}
+
+// TestConsoleListPages lists 60 complaints: pages in both orders, counts
+// under each filter, and searches in descriptions, threads and the
+// config's names.
+func TestConsoleListPages(t *testing.T) {
+	f := mustFixture(t, nil)
+	at := f.clock.Now().Add(-48 * time.Hour)
+	err := f.store.Update(func(tx *store.Tx) error {
+		for i := 1; i <= 60; i++ {
+			c := flows.Complaint{Ticket: flows.TicketNumber("ADU", 2026, uint64(i)), Citizen: flows.Chat{Channel: ChannelName, ID: fmt.Sprint("w", i)},
+				CitizenName: fmt.Sprint("Warga ", i), Category: "jalan", Office: "dpupr", Status: flows.StatusNew, Created: at.Add(time.Duration(i) * time.Minute),
+				Description: fmt.Sprintf("Jalan rusak nomor %d di Wedi.", i)}
+			if i%3 == 0 {
+				c.Category, c.Office, c.Description = "sekolah", "disdik", fmt.Sprintf("Atap sekolah bocor, kelas %d.", i)
+			}
+			if i%4 == 0 {
+				c.Status = flows.StatusResolved
+				c.Thread = []flows.Entry{{At: c.Created, Kind: flows.EntryReply, Author: "Sari", Text: fmt.Sprintf("Sudah diperbaiki (kode %d).", i)}}
+			}
+			if err := tx.PutComplaint(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := f.browser()
+	tickets := regexp.MustCompile(`/konsol/aduan/(ADU-2026-\d+)`)
+	list := func(query string) (count string, shown []int) {
+		t.Helper()
+		resp, page := admin.get("/konsol" + query)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("list%s: %s", query, resp.Status)
+		}
+		count = regexp.MustCompile(`<p class="count">([^<]*)</p>`).FindStringSubmatch(page)[1]
+		for _, m := range tickets.FindAllStringSubmatch(page, -1) {
+			n, _ := strconv.Atoi(strings.TrimPrefix(m[1], "ADU-2026-"))
+			shown = append(shown, n)
+		}
+		return count, shown
+	}
+	seq := func(from, to int) []int { // from..to, either way
+		var out []int
+		for i := from; ; {
+			out = append(out, i)
+			if i == to {
+				return out
+			}
+			if from < to {
+				i++
+			} else {
+				i--
+			}
+		}
+	}
+	tests := []struct {
+		query, count string
+		shown        []int
+	}{
+		{"", "60 aduan · halaman 1 dari 3", seq(60, 36)},
+		{"?hal=3", "60 aduan · halaman 3 dari 3", seq(10, 1)},
+		{"?urut=lama&hal=2", "60 aduan · halaman 2 dari 3", seq(26, 50)},
+		{"?dinas=disdik", "20 aduan", []int{60, 57, 54, 51, 48, 45, 42, 39, 36, 33, 30, 27, 24, 21, 18, 15, 12, 9, 6, 3}},
+		{"?status=selesai&dinas=dpupr&urut=lama", "10 aduan", []int{4, 8, 16, 20, 28, 32, 40, 44, 52, 56}},
+		{"?status=terbuka&hal=2", "45 aduan · halaman 2 dari 2", []int{26, 25, 23, 22, 21, 19, 18, 17, 15, 14, 13, 11, 10, 9, 7, 6, 5, 3, 2, 1}},
+		{"?q=nomor+17+di", "1 aduan", []int{17}},
+		{"?q=KODE+44", "1 aduan", []int{44}},                                         // in a thread
+		{"?q=warga+5", "11 aduan", []int{59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 5}}, // the citizens' names
+		{"?q=disdik&status=selesai", "5 aduan", []int{60, 48, 36, 24, 12}},           // an office's name, from the config
+		{"?q=sekolah&urut=lama&hal=2", "20 aduan", nil},                              // past the last page
+		{"?q=tidak+ada", "0 aduan", nil},
+	}
+	for _, tt := range tests {
+		count, shown := list(tt.query)
+		if count != tt.count || !slices.Equal(shown, tt.shown) {
+			t.Errorf("list%s: %q, %v; want %q, %v", tt.query, count, shown, tt.count, tt.shown)
+		}
 	}
 }
