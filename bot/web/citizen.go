@@ -245,14 +245,14 @@ func (m outMessage) input() (flows.Input, entry, error) {
 	switch {
 	case m.HasLoc:
 		if math.IsNaN(m.Lat) || math.IsNaN(m.Lon) || m.Lat < -90 || m.Lat > 90 || m.Lon < -180 || m.Lon > 180 || (m.Lat == 0 && m.Lon == 0) {
-			return in, e, fmt.Errorf("%w: location out of range", errBadRequest)
+			return in, e, fmt.Errorf("%w: lokasi di luar jangkauan", errBadRequest)
 		}
 		loc := flows.Location{Lat: m.Lat, Lon: m.Lon, HasPoint: true}
 		in = flows.Input{Kind: flows.InputLocation, Location: loc}
 		e.Location = &loc
 	case m.Choice != "":
 		if len(m.Choice) > 64 {
-			return in, e, fmt.Errorf("%w: choice too long", errBadRequest)
+			return in, e, fmt.Errorf("%w: pilihan terlalu panjang", errBadRequest)
 		}
 		in = flows.Input{Kind: flows.InputChoice, Choice: m.Choice}
 		e.Text = truncate(strings.TrimSpace(m.Label), 200)
@@ -261,12 +261,12 @@ func (m outMessage) input() (flows.Input, entry, error) {
 		}
 	case m.Command != "":
 		if m.Command != "start" {
-			return in, e, fmt.Errorf("%w: unknown command %q", errBadRequest, m.Command)
+			return in, e, fmt.Errorf("%w: perintah %q tidak dikenal", errBadRequest, m.Command)
 		}
 		in = flows.Input{Kind: flows.InputCommand, Command: "start"}
 	case text != "":
 		if len([]rune(text)) > maxText {
-			return in, e, fmt.Errorf("%w: text longer than %d characters", errBadRequest, maxText)
+			return in, e, fmt.Errorf("%w: lebih dari %d karakter", errBadRequest, maxText)
 		}
 		in = flows.Input{Kind: flows.InputText, Text: text}
 		if name, args, ok := flows.ParseCommand(text); ok {
@@ -274,7 +274,7 @@ func (m outMessage) input() (flows.Input, entry, error) {
 		}
 		e.Text = text
 	default:
-		return in, e, fmt.Errorf("%w: empty message", errBadRequest)
+		return in, e, fmt.Errorf("%w: pesan kosong", errBadRequest)
 	}
 	return in, e, nil
 }

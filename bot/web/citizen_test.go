@@ -123,10 +123,10 @@ func TestCitizenRequestsRefused(t *testing.T) {
 		}, false, http.StatusUnsupportedMediaType, "JSON"},
 		{"broken JSON", func() *http.Request { return json(`{"text":`) }, false, http.StatusBadRequest, "tidak dapat dibaca"},
 		{"too large", func() *http.Request { return json(`{"text":"` + strings.Repeat("a", 70<<10) + `"}`) }, false, http.StatusRequestEntityTooLarge, "terlalu panjang"},
-		{"text too long", func() *http.Request { return json(`{"text":"` + strings.Repeat("é", maxText+1) + `"}`) }, false, http.StatusBadRequest, "longer than"},
-		{"empty", func() *http.Request { return json(`{"text":"   "}`) }, false, http.StatusBadRequest, "empty"},
-		{"location off the globe", func() *http.Request { return json(`{"location":true,"lat":91,"lon":10}`) }, false, http.StatusBadRequest, "location"},
-		{"unknown command", func() *http.Request { return json(`{"command":"hapus"}`) }, false, http.StatusBadRequest, "hapus"},
+		{"text too long", func() *http.Request { return json(`{"text":"` + strings.Repeat("é", maxText+1) + `"}`) }, false, http.StatusBadRequest, "lebih dari 4000 karakter"},
+		{"empty", func() *http.Request { return json(`{"text":"   "}`) }, false, http.StatusBadRequest, "pesan kosong"},
+		{"location off the globe", func() *http.Request { return json(`{"location":true,"lat":91,"lon":10}`) }, false, http.StatusBadRequest, "lokasi di luar"},
+		{"unknown command", func() *http.Request { return json(`{"command":"hapus"}`) }, false, http.StatusBadRequest, `perintah \"hapus\" tidak dikenal`},
 		{"bad id", func() *http.Request { return json(`{"id":"../x","text":"halo"}`) }, false, http.StatusBadRequest, "ID"},
 	}
 	for _, tt := range tests {

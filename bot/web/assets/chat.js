@@ -111,6 +111,10 @@
     events = new EventSource('/api/peristiwa?after=' + last);
     events.onmessage = (ev) => render(JSON.parse(ev.data));
     events.onopen = () => say('');
+    // The browser reconnects by itself after a dropped connection; it
+    // gives up only when the server refuses (an ended session).
+    events.onerror = () => say(events.readyState === EventSource.CLOSED
+      ? 'Sambungan terputus. Muat ulang halaman untuk melihat balasan.' : 'Menyambung kembali…');
   }
 
   // shrink makes a large photo lighter for a slow connection; the
