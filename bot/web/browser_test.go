@@ -101,9 +101,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if err := chromedp.Do(console); err != nil {
 		t.Fatalf("open a second tab: %v", err)
 	}
-	run(t, console, "answer in the console",
+	run(t, console, "open the console",
 		phone,
 		chromedp.Navigate(f.srv.URL+"/konsol"),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(., "`+ticket+`")]`)),
+	)
+	screenshot(t, console, "console-list.png")
+	run(t, console, "answer in the console",
 		chromedp.Click(chromedp.Search(`//a[contains(., "`+ticket+`")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class,"desc") and contains(., "Pasar Klaten")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//img[contains(@class,"photo")]`)),
