@@ -38,12 +38,14 @@ func OpenDevices(ctx context.Context, path string, log *slog.Logger) (*sqlstore.
 // guarantees: a message is acknowledged only after the handlers return
 // (SynchronousAck), and a decrypted message waits in the session store
 // until then (EnableDecryptedEventBuffer), so a failed handler gets it
-// again.
+// again. A lost connection is made again in the background, also when the
+// first one fails (the network is down when aduan starts).
 func NewClient(device *store.Device, log *slog.Logger) *whatsmeow.Client {
 	cli := whatsmeow.NewClient(device, Logger(log.With("part", "client")))
 	cli.SynchronousAck = true
 	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = true
+	cli.InitialAutoReconnect = true
 	return cli
 }
 

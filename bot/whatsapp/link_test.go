@@ -3,15 +3,21 @@ package whatsapp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 )
 
 // The session store opens on the pure-Go SQLite driver, keeps a linked
@@ -86,5 +92,56 @@ func TestWhatsmeowWarningsRedacted(t *testing.T) {
 		if !strings.Contains(out, kept) {
 			t.Errorf("the log lost %q:\n%s", kept, out)
 		}
+	}
+}
+
+// A linked client whose first connection fails (the network is down when
+// aduan starts) keeps trying in the background instead of giving up.
+// The dialer fails here; nothing reaches the network.
+func TestClientRetriesFirstConnect(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := OpenDevices(context.Background(), filepath.Join(t.TempDir(), "whatsapp.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	d, err := c.GetFirstDevice(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jid := types.NewJID("6281100000000", types.DefaultUserServer)
+	d.ID = &jid // linked
+	cli := NewClient(d, log)
+	var dials atomic.Int32
+	cli.SetWebsocketHTTPClient(&http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("network is unreachable")}
+		},
+	}})
+	down := make(chan struct{}, 1)
+	cli.AddEventHandler(func(evt any) {
+		if _, ok := evt.(*events.Disconnected); ok {
+			select {
+			case down <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err := cli.Connect(); err != nil {
+		t.Fatalf("the first connection gave up: %v", err)
+	}
+	defer cli.Disconnect()
+	select {
+	case <-down: // the channel learns it is not connected
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Disconnected event after the failed first connection")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for dials.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := dials.Load(); n < 2 {
+		t.Errorf("dialled %d times in 10 s: no retry in the background", n)
 	}
 }

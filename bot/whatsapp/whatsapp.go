@@ -66,6 +66,9 @@ type Config struct {
 	PerChat   time.Duration
 	PerMinute int
 	Jitter    time.Duration
+	// TellAfter is how long a lost connection may take to come back
+	// before the coordinators are told (default 45 s: within a minute).
+	TellAfter time.Duration
 	// MaxMedia caps a download (default 20 MB).
 	MaxMedia int64
 	Logger   *slog.Logger
@@ -122,6 +125,9 @@ func New(cfg Config, cli Client, desk Desk, fc *flows.Config, st *store.Store, m
 	}
 	if cfg.Jitter < 0 {
 		cfg.Jitter = 0
+	}
+	if cfg.TellAfter <= 0 {
+		cfg.TellAfter = 45 * time.Second
 	}
 	if cfg.MaxMedia <= 0 {
 		cfg.MaxMedia = 20 << 20
@@ -180,7 +186,7 @@ func (w *WhatsApp) HandleEvent(evt any) (ok bool) {
 	case *events.Connected, *events.KeepAliveRestored:
 		w.up()
 	case *events.Disconnected:
-		w.setDown(errors.New("disconnected; reconnecting"), false)
+		w.disconnected()
 	case *events.KeepAliveTimeout:
 		if e.ErrorCount >= 3 {
 			w.setDown(fmt.Errorf("no answer to keep-alive pings since %s", e.LastSuccess.Format(time.RFC3339)), true)
@@ -216,6 +222,41 @@ func (w *WhatsApp) NotLinked() {
 	w.down = ErrNotLinked
 	w.mu.Unlock()
 }
+
+// ConnectFailed marks the channel as down after a first connection that
+// will not be tried again (whatsmeow retries only network trouble), and
+// tells the coordinators.
+func (w *WhatsApp) ConnectFailed(err error) {
+	w.setDown(fmt.Errorf("cannot connect (%w); restart aduan once that is fixed", err), true)
+}
+
+// disconnected marks the link as lost. Whatsmeow reconnects by itself; if
+// it has not within TellAfter, the coordinators are told.
+func (w *WhatsApp) disconnected() {
+	w.mu.Lock()
+	if errors.Is(w.down, errDisconnected) || w.told != "" || errors.Is(w.down, ErrNotLinked) {
+		// Already lost and timed, or a trouble the coordinators were told
+		// of: that is what the channel goes on showing.
+		w.mu.Unlock()
+		return
+	}
+	since := w.cfg.Now()
+	err := fmt.Errorf("%w since %s; reconnecting", errDisconnected, since.Format(time.RFC3339))
+	w.down = err
+	w.mu.Unlock()
+	w.log.Warn("link interrupted", "reason", err)
+	time.AfterFunc(w.cfg.TellAfter, func() {
+		w.mu.Lock()
+		still := w.down == err
+		w.mu.Unlock()
+		if still {
+			w.setDown(fmt.Errorf("disconnected for %s and not yet back; whatsmeow keeps trying", w.cfg.TellAfter), true)
+		}
+	})
+}
+
+// errDisconnected is the link lost, and being made again.
+var errDisconnected = errors.New("disconnected")
 
 func (w *WhatsApp) up() {
 	w.mu.Lock()

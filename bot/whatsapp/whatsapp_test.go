@@ -114,7 +114,7 @@ func mustHarness(t *testing.T, wrap *deskWrap) *harness {
 	d := bot.New(st, cfg, bot.Options{Logger: log, MinBackoff: 20 * time.Millisecond})
 	wrap.Desk = d
 	cli := whatsapptest.New()
-	wa, err := New(Config{Phone: botPhone.User, LID: botLID.User, PerChat: time.Millisecond, PerMinute: 60000, Logger: log},
+	wa, err := New(Config{Phone: botPhone.User, LID: botLID.User, PerChat: time.Millisecond, PerMinute: 60000, TellAfter: tellAfter, Logger: log},
 		cli, wrap, cfg, st, media)
 	if err != nil {
 		t.Fatal(err)
@@ -350,6 +350,73 @@ func TestLinkTrouble(t *testing.T) {
 	h.wa.HandleEvent(&events.Connected{})
 	if err := h.wa.Ready(); err != nil {
 		t.Errorf("reconnected: %v", err)
+	}
+}
+
+// tellAfter is how long a test's disconnection lasts before the
+// coordinators are told.
+const tellAfter = 50 * time.Millisecond
+
+// alerts waits until the coordinators were told n times, and returns
+// what they were told.
+func (d *deskWrap) waitAlerts(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d.mu.Lock()
+		got := append([]string(nil), d.alerts...)
+		d.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			if len(got) != n {
+				t.Fatalf("coordinators told %d times (%q), want %d", len(got), got, n)
+			}
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A disconnection that lasts is told to the coordinators; one that
+// recovers at once is not. A first connection that fails for good is
+// told at once.
+func TestLongDisconnectionTold(t *testing.T) {
+	wrap := &deskWrap{}
+	h := mustHarness(t, wrap)
+	h.wa.HandleEvent(&events.Disconnected{})
+	h.wa.HandleEvent(&events.Connected{})
+	time.Sleep(4 * tellAfter) // long enough for a wrong alert to come
+	wrap.waitAlerts(t, 0)
+
+	h.wa.HandleEvent(&events.Disconnected{})
+	if err := h.wa.Ready(); err == nil {
+		t.Errorf("disconnected channel ready")
+	}
+	got := wrap.waitAlerts(t, 1)
+	if !strings.Contains(got[0], "disconnected for") {
+		t.Errorf("told %q", got[0])
+	}
+	h.wa.HandleEvent(&events.Disconnected{}) // still the same trouble: told once
+	time.Sleep(4 * tellAfter)
+	wrap.waitAlerts(t, 1)
+
+	h.wa.HandleEvent(&events.Connected{})
+	h.wa.ConnectFailed(errors.New("websocket: 401"))
+	got = wrap.waitAlerts(t, 2)
+	if !strings.Contains(got[1], "websocket: 401") || h.wa.Ready() == nil {
+		t.Errorf("failed first connection: told %q, ready %v", got[1], h.wa.Ready())
+	}
+
+	// A channel that never connected (the network was down at start, and
+	// whatsmeow retries in the background) is told of too.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fresh, err := New(Config{TellAfter: tellAfter, Logger: log}, whatsapptest.New(), wrap, h.cfg, h.store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.HandleEvent(&events.Disconnected{})
+	got = wrap.waitAlerts(t, 3)
+	if !strings.Contains(got[2], "disconnected for") {
+		t.Errorf("never connected: told %q", got[2])
 	}
 }
 

@@ -286,7 +286,10 @@ func serve(ctx context.Context, cfg *appConfig, log *slog.Logger, listening chan
 			wa.NotLinked()
 			log.Error("whatsapp.enabled is set but no number is linked: run `aduan whatsapp login`; the other channels serve meanwhile")
 		} else if err := link.connect(); err != nil {
-			log.Error("whatsapp: connect failed; retrying in the background", "err", err)
+			// Network trouble is retried in the background; what comes
+			// back here is not, so the coordinators are told.
+			log.Error("whatsapp: cannot connect; the other channels serve meanwhile", "err", err)
+			wa.ConnectFailed(err)
 		}
 	}
 	stopControl, err := serveControl(ctx, cfg.DataDir, st, log)

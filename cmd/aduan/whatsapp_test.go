@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/png"
 	"io"
@@ -338,4 +339,47 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// A linked number whose connection is refused for good at start: the
+// coordinators are told on Telegram, /readyz says why, and the other
+// channels serve.
+func TestWhatsAppCannotConnect(t *testing.T) {
+	old := whatsAppLink
+	whatsAppLink = func(context.Context, *appConfig, *slog.Logger) (*waLink, error) {
+		return &waLink{client: whatsapptest.New(), phone: waBot.User, linked: true, register: func(func(any) bool) {},
+			connect: func() error { return errors.New("websocket: bad handshake (403)") }, close: func() {}}, nil
+	}
+	t.Cleanup(func() { whatsAppLink = old })
+	srv := telegramtest.New(t)
+	setTelegramEnv(t, srv)
+	t.Setenv("ADUAN_WHATSAPP_ENABLED", "true")
+	cfg, err := loadConfig("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := mustServe(t, cfg, io.Discard)
+	if !srv.Wait(wait, func() bool {
+		for _, m := range srv.Sent(-1001) {
+			if strings.Contains(m.Text, "websocket: bad handshake (403)") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the coordinators were not told; the group got %+v", srv.Sent(-1001))
+	}
+	c := newClient(t, base)
+	resp, err := c.http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(body), "cannot connect") {
+		t.Errorf("/readyz: %d %q", resp.StatusCode, body)
+	}
+	if page := c.get("/"); !strings.Contains(page, "<html") {
+		t.Errorf("the web chat does not serve")
+	}
 }
