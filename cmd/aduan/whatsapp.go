@@ -16,6 +16,7 @@ import (
 
 	"github.com/mdp/qrterminal/v3"
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -107,7 +108,7 @@ func login(ctx context.Context, devices *sqlstore.Container, phone string, log *
 	}
 	ctx, cancel := context.WithTimeout(ctx, linkTimeout)
 	defer cancel()
-	cli := whatsapp.NewClient(device, log)
+	cli := commandClient(device, log)
 	defer cli.Disconnect()
 	done := make(chan error, 1)
 	cli.AddEventHandler(func(evt any) {
@@ -196,7 +197,7 @@ func logout(ctx context.Context, devices *sqlstore.Container, log *slog.Logger, 
 		fmt.Fprintln(stdout, "No number is linked; nothing to unlink.")
 		return 0
 	}
-	cli := whatsapp.NewClient(device, log)
+	cli := commandClient(device, log)
 	defer cli.Disconnect()
 	if err := connected(ctx, cli); err != nil {
 		fmt.Fprintf(stderr, "aduan: whatsapp logout: %v\n", err)
@@ -221,7 +222,7 @@ func groups(ctx context.Context, devices *sqlstore.Container, log *slog.Logger, 
 		fmt.Fprintln(stderr, "aduan: no number is linked; run `aduan whatsapp login` first")
 		return exitConfig
 	}
-	cli := whatsapp.NewClient(device, log)
+	cli := commandClient(device, log)
 	defer cli.Disconnect()
 	if err := connected(ctx, cli); err != nil {
 		fmt.Fprintf(stderr, "aduan: whatsapp groups: %v\n", err)
@@ -241,6 +242,15 @@ func groups(ctx context.Context, devices *sqlstore.Container, log *slog.Logger, 
 		fmt.Fprintln(stdout, "(the number is in no group yet: add it to the admin groups first)")
 	}
 	return 0
+}
+
+// commandClient is the client for a command: one that says at once when
+// it cannot connect, instead of trying again in the background as the
+// running aduan does.
+func commandClient(device *store.Device, log *slog.Logger) *whatsmeow.Client {
+	cli := whatsapp.NewClient(device, log)
+	cli.InitialAutoReconnect = false
+	return cli
 }
 
 // connected connects and waits until the connection is ready, or fails
