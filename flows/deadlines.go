@@ -105,7 +105,7 @@ func (c *Config) stages(cp *Complaint) map[int]time.Time {
 	if !c.Deadlines.Enabled() || !cp.Status.Open() {
 		return out
 	}
-	if cp.FirstResponseAt.IsZero() {
+	if !cp.responded() {
 		first := c.FirstResponseDue(cp)
 		_, remind := c.firstResponse(cp.Category)
 		out[stageRemindFirst] = first.Add(-remind)
@@ -125,13 +125,19 @@ func (c *Config) stages(cp *Complaint) map[int]time.Time {
 }
 
 // Answered records that an answer reached a complaint's citizen at now:
-// the first one ends the first-response deadline. ok is false when it
-// changes nothing.
+// the first one is its first response, and the first after a reopening
+// ends the deadline that started again. ok is false when it changes
+// nothing.
 func Answered(c Complaint, now time.Time) (Complaint, bool) {
-	if !c.FirstResponseAt.IsZero() {
+	if c.responded() {
 		return c, false
 	}
-	c.FirstResponseAt = now
+	if c.FirstResponseAt.IsZero() {
+		c.FirstResponseAt = now
+	}
+	if c.reopened() {
+		c.AnsweredAgainAt = now
+	}
 	return c, true
 }
 

@@ -258,8 +258,13 @@ type Complaint struct {
 	// admins: they go out together in the next follow-up post.
 	Pending int `json:"pending,omitempty"`
 	// FirstResponseAt is when the citizen first heard from the office: an
-	// answer (Message.Answer) that reached them.
+	// answer (Message.Answer) that reached them. A reopening keeps it: it
+	// is what the statistics count.
 	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
+	// AnsweredAgainAt is when an answer first reached the citizen after
+	// the complaint was last reopened: it ends the first-response
+	// deadline that started again.
+	AnsweredAgainAt time.Time `json:"answered_again_at,omitzero"`
 	// Alerted holds the deadline stages already acted on (reminded,
 	// escalated), so each is acted on once.
 	Alerted int `json:"alerted,omitempty"`
@@ -293,10 +298,21 @@ type Complaint struct {
 // since is when the complaint's deadlines count from: its arrival, or
 // its reopening.
 func (c *Complaint) since() time.Time {
-	if c.ReopenedAt.After(c.Created) {
+	if c.reopened() {
 		return c.ReopenedAt
 	}
 	return c.Created
+}
+
+func (c *Complaint) reopened() bool { return c.ReopenedAt.After(c.Created) }
+
+// responded reports whether an answer reached the citizen since the
+// complaint came, or since it was last reopened.
+func (c *Complaint) responded() bool {
+	if c.reopened() {
+		return !c.AnsweredAgainAt.IsZero()
+	}
+	return !c.FirstResponseAt.IsZero()
 }
 
 // Due asks the desk to come back to a complaint at a time, with

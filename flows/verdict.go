@@ -196,7 +196,9 @@ func (s *step) reopen(orig *Complaint) {
 	}
 	c := cloneComplaint(*orig)
 	c.Status, c.Updated, c.ReopenedAt = StatusInProgress, s.env.Now, s.env.Now
-	c.FirstResponseAt, c.Alerted, c.Rating, c.RatingAskedAt = time.Time{}, 0, 0, time.Time{}
+	// The first response stays, for the statistics; the deadlines start
+	// again and an answer ends them anew.
+	c.AnsweredAgainAt, c.Alerted, c.Rating, c.RatingAskedAt = time.Time{}, 0, 0, time.Time{}
 	c.Thread = append(c.Thread, Entry{At: s.env.Now, Kind: EntryStatus, Author: "warga", Text: string(StatusInProgress) + " (belum beres)"})
 	s.saved = append(s.saved, c)
 	for _, to := range s.cfg.officeAddresses(c.Office) {

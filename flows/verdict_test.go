@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestVerdict(t *testing.T) {
 		{"a number after the citizen wrote again is no rating", Conversation{Chat: citizen, Updated: now.Add(time.Minute), Tickets: []string{base.Ticket}}, txt("5"), later, "", "", nil},
 		{"belum beres typed", conv, txt("Belum  Beres"), later, "Aduan ADU-2026-000007 dibuka kembali dan diteruskan ke DPU-PR", "🔁 Warga menyatakan ADU-2026-000007 belum beres",
 			func(t *testing.T, c *Complaint) {
-				if c == nil || c.Status != StatusInProgress || !c.ReopenedAt.Equal(later) || !c.FirstResponseAt.IsZero() || c.Alerted != 0 {
+				if c == nil || c.Status != StatusInProgress || !c.ReopenedAt.Equal(later) || !c.AnsweredAgainAt.IsZero() || c.Alerted != 0 {
 					t.Errorf("not reopened: %+v", c)
 				}
 			}},
@@ -139,5 +140,45 @@ func TestNoCommentForAMenuAnswer(t *testing.T) {
 		if len(out.Complaints) != 0 || out.Conversation.State != StateCategory {
 			t.Errorf("%q after a rating: complaints %+v, state %s; want a new complaint started", text, out.Complaints, out.Conversation.State)
 		}
+	}
+}
+
+// A reopened complaint keeps its first response: the statistics still
+// count the answer it had in time. The first-response deadline starts
+// again from the reopening, and the next answer that reaches the citizen
+// ends it.
+func TestReopenKeepsFirstResponse(t *testing.T) {
+	cfg := deadlineConfig(t)
+	cfg.Deadlines.ReopenWithin = 7 * 24 * time.Hour
+	base := resolved(t, cfg)
+	answered := base.Created.Add(time.Hour)
+	base.FirstResponseAt = answered
+	reopenedAt := now.Add(time.Hour)
+	out := Step(cfg, Conversation{Chat: citizen, Updated: now.Add(-time.Hour), Tickets: []string{base.Ticket}}, txt("belum beres"),
+		Env{Now: reopenedAt, Complaints: []Complaint{base}})
+	if len(out.Complaints) != 1 || out.Complaints[0].Status != StatusInProgress {
+		t.Fatalf("not reopened: %+v", out.Complaints)
+	}
+	c := out.Complaints[0]
+	if !c.FirstResponseAt.Equal(answered) {
+		t.Errorf("first response %v after the reopening, want the first answer's %v", c.FirstResponseAt, answered)
+	}
+	stats := Stats(cfg, slices.Values([]StatRecord{c.StatRecord()}), []string{c.Office}, c.Created.Add(-time.Hour), reopenedAt)
+	if st := stats[0]; st.Answered != 1 || st.FirstResponse.Median != time.Hour || st.InTime != 1 {
+		t.Errorf("statistics after the reopening: answered %d, first response %s, in time %d; want 1, 1h, 1", st.Answered, st.FirstResponse.Median, st.InTime)
+	}
+	if _, waiting := cfg.stages(&c)[stageRemindFirst]; !waiting {
+		t.Errorf("the first-response deadline does not start again: %v", cfg.stages(&c))
+	}
+	again, changed := Answered(c, reopenedAt.Add(time.Hour))
+	if !changed || !again.FirstResponseAt.Equal(answered) {
+		t.Fatalf("the answer after the reopening: changed %v, first response %v", changed, again.FirstResponseAt)
+	}
+	st := cfg.stages(&again)
+	if _, waiting := st[stageRemindFirst]; waiting {
+		t.Errorf("the answer did not end the deadline that started again: %v", st)
+	}
+	if _, changed := Answered(again, reopenedAt.Add(2*time.Hour)); changed {
+		t.Errorf("a later answer changed the complaint")
 	}
 }
