@@ -50,6 +50,11 @@ func (d *Desk) Console(ctx context.Context, ticket, key string, in flows.Console
 		if cp == nil {
 			return ErrNoComplaint
 		}
+		if t := flows.ConsoleMergeTarget(d.cfg, in); t != "" {
+			if in.Target, err = tx.Complaint(t); err != nil {
+				return err
+			}
+		}
 		result, res = flows.Console(d.cfg, in, cp, now)
 		return d.apply(tx, result)
 	})

@@ -17,6 +17,9 @@ const (
 	ConsoleReject  = "tolak"
 	ConsoleForward = "teruskan"
 	ConsoleNote    = "catatan"
+	// ConsoleMerge merges the complaint into the one whose ticket is the
+	// Text, as /gabung.
+	ConsoleMerge = "gabung"
 )
 
 // ConsoleInput is one action a console user takes on a complaint.
@@ -32,6 +35,20 @@ type ConsoleInput struct {
 	Action string
 	Text   string
 	Photos []string
+	// Target is the complaint a merge names, loaded by the desk
+	// (ConsoleMergeTarget); nil when there is none.
+	Target *Complaint
+}
+
+// ConsoleMergeTarget is the ticket a console merge names, or "".
+func ConsoleMergeTarget(cfg *Config, in ConsoleInput) string {
+	if in.Action != ConsoleMerge {
+		return ""
+	}
+	if t := cfg.ticketsIn(in.Text); len(t) > 0 {
+		return t[0]
+	}
+	return ""
 }
 
 // ConsoleResult is what the console shows after an action: the same
@@ -64,6 +81,11 @@ func Console(cfg *Config, in ConsoleInput, cp *Complaint, now time.Time) (Outcom
 	case ConsoleProcess, ConsoleResolve, ConsoleReject, ConsoleForward, ConsoleNote:
 		ain.Text = "/" + in.Action + " " + ain.Text
 		ain.Photos = nil
+	case ConsoleMerge:
+		if in.Target != nil && !ConsoleMayAct(in.Offices, in.Target) {
+			return Outcome{}, ConsoleResult{Text: fill(cfg.Texts.AdminNotYours, "tiket", in.Target.Ticket, "dinas", cfg.OfficeName(in.Target.Office))}
+		}
+		ain.Text, ain.Photos, ain.Target = "/gabung "+ain.Text, nil, in.Target
 	default:
 		return Outcome{}, ConsoleResult{Text: cfg.Texts.AdminHelp}
 	}

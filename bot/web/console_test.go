@@ -700,3 +700,54 @@ func TestConsoleListPages(t *testing.T) {
 		}
 	}
 }
+
+// The console merges a complaint into an older one, as /gabung does: its
+// citizen is told and then hears the older complaint's answers. A user
+// limited to an office merges only into that office's complaints.
+func TestConsoleMerges(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	first, second := f.browser(), f.browser()
+	older := first.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	newer := second.mustFileComplaint("jalan", "Lubang besar dekat pasar, bahaya.")
+	school := first.mustFileComplaint("sekolah", "Atap kelas 3 bocor saat hujan.")
+
+	sari := f.browser()
+	sari.login("sari", "sandi-sari-123")
+	_, page := sari.get("/konsol/aduan/" + newer)
+	if !strings.Contains(page, `value="gabung"`) {
+		t.Fatalf("no merge form on the complaint's page")
+	}
+	csrf := consoleCSRF(t, page)
+	status := func(ticket string) flows.Status {
+		var s flows.Status
+		f.store.View(func(tx *store.Tx) error {
+			c, _ := tx.Complaint(ticket)
+			s = c.Status
+			return nil
+		})
+		return s
+	}
+	// Not into another office's complaint, nor into a ticket that is not.
+	for _, target := range []string{school, "ADU-2026-999999", ""} {
+		resp, _ := sari.form("/konsol/aduan/"+newer, url.Values{"csrf": {csrf}, "aksi": {"gabung"}, "teks": {target}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("merge into %q: %s", target, resp.Status)
+		}
+		if s := status(newer); s != flows.StatusNew {
+			t.Fatalf("merged into %q: status %s", target, s)
+		}
+	}
+	resp, _ := sari.form("/konsol/aduan/"+newer, url.Values{"csrf": {csrf}, "aksi": {"gabung"}, "teks": {strings.ToLower(older)}})
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "hasil=") {
+		t.Fatalf("merge: %s %q", resp.Status, loc)
+	}
+	if s := status(newer); s != flows.StatusMerged {
+		t.Fatalf("after the merge: status %s, want %s", s, flows.StatusMerged)
+	}
+	second.waitFor(older) // told it is merged into the older one
+	// An answer to the older complaint reaches both citizens.
+	_, page = sari.get("/konsol/aduan/" + older)
+	sari.form("/konsol/aduan/"+older, url.Values{"csrf": {consoleCSRF(t, page)}, "aksi": {"balas"}, "teks": {"Tim menambal besok pagi."}})
+	first.waitFor("Tim menambal besok pagi.")
+	second.waitFor("Tim menambal besok pagi.")
+}
