@@ -884,7 +884,7 @@ func (s *step) submit() {
 	posts := postComplaint(s.cfg, &cp, "")
 	if len(similar) > 0 {
 		for i := range posts {
-			posts[i].Text += "\n\n" + fill(s.cfg.Texts.AdminPossibleDuplicate, "daftar", strings.Join(similar, ", "))
+			posts[i].Text += "\n\n" + fill(s.cfg.Texts.AdminPossibleDuplicate, "daftar", strings.Join(s.cfg.withLinks(similar), ", "))
 		}
 	}
 	s.out = append(s.out, posts...)

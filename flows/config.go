@@ -92,6 +92,9 @@ type Config struct {
 	// Retention is how long after it closed a complaint keeps its
 	// citizen's personal data; zero keeps it.
 	Retention time.Duration
+	// ConsoleURL is the console's address as admins reach it (web.
+	// public_url), for links to complaints in admin chats; "" gives none.
+	ConsoleURL string
 	// Channels are the capabilities of each channel by name; a channel not
 	// named has DefaultCaps.
 	Channels map[string]Caps

@@ -86,3 +86,16 @@ func (a *admin) toFollowers(text string, photos []string, files []File) {
 			Photos: photos, Files: files, Ticket: a.cp.Ticket})
 	}
 }
+
+// withLinks follows each ticket with its page in the console, when the
+// console's address is known.
+func (c *Config) withLinks(tickets []string) []string {
+	if c.ConsoleURL == "" {
+		return tickets
+	}
+	out := make([]string, len(tickets))
+	for i, t := range tickets {
+		out[i] = t + " (" + strings.TrimRight(c.ConsoleURL, "/") + "/konsol/aduan/" + t + ")"
+	}
+	return out
+}

@@ -42,9 +42,23 @@ func TestPossibleDuplicate(t *testing.T) {
 			post = m.Text
 		}
 	}
-	if !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007") {
+	if !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007 (lokasi") {
 		t.Errorf("post: %q", post)
 	}
+	// With the console's public address, the post links to the older one.
+	cfg.ConsoleURL = "https://aduan.klatenkab.go.id/"
+	out = Step(cfg, conv, txt("lanjut"), env)
+	out = Step(cfg, out.Conversation, choose(choiceSend), env)
+	post = ""
+	for _, m := range out.Messages {
+		if m.Relay {
+			post = m.Text
+		}
+	}
+	if !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007 (https://aduan.klatenkab.go.id/konsol/aduan/ADU-2026-000007)") {
+		t.Errorf("post with the console's address: %q", post)
+	}
+	cfg.ConsoleURL = ""
 	// Another category, or an answered-and-closed one, is no duplicate.
 	other := old
 	other.Category = "sekolah"

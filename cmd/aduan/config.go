@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,6 +49,7 @@ type fileConfig struct {
 		Enabled       bool          `mapstructure:"enabled"`
 		Title         string        `mapstructure:"title"`
 		SecureCookies bool          `mapstructure:"secure_cookies"`
+		PublicURL     string        `mapstructure:"public_url"`
 		MaxPhotoMB    int           `mapstructure:"max_photo_mb"`
 		ConsoleUsers  []consoleUser `mapstructure:"console_users"`
 	} `mapstructure:"web"`
@@ -151,6 +153,7 @@ var defaults = map[string]any{
 	"web.enabled":               true,
 	"web.title":                 "Aduan Masyarakat",
 	"web.secure_cookies":        false,
+	"web.public_url":            "",
 	"web.max_photo_mb":          10,
 	"telegram.token":            "",
 	"telegram.api_url":          "https://api.telegram.org",
@@ -504,6 +507,13 @@ func (fc *fileConfig) checkWeb(ac *appConfig) error {
 	}
 	if fc.Public.MinSample < 1 || fc.Public.MinSample > 10000 {
 		return fmt.Errorf("public.min_sample: %d must be between 1 and 10000", fc.Public.MinSample)
+	}
+	if w.PublicURL != "" {
+		u, err := url.Parse(w.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("web.public_url: %q must be the address admins open aduan at, e.g. https://aduan.klatenkab.go.id", w.PublicURL)
+		}
+		ac.Flows.ConsoleURL = strings.TrimRight(w.PublicURL, "/")
 	}
 	ac.Web = web.Config{Citizen: w.Enabled, Title: w.Title, MinSample: fc.Public.MinSample, MetricsToken: fc.Metrics.Token, SecureCookies: w.SecureCookies, MaxPhoto: int64(w.MaxPhotoMB) << 20}
 	seen := map[string]bool{}

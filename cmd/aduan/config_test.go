@@ -67,6 +67,7 @@ func TestEnvironmentOverrides(t *testing.T) {
 	t.Setenv("ADUAN_TELEGRAM_ADMIN_USER_IDS", "11,22")
 	t.Setenv("ADUAN_TICKET_PREFIX", "KLT")
 	t.Setenv("ADUAN_DESCRIPTION_MIN_CHARS", "20")
+	t.Setenv("ADUAN_WEB_PUBLIC_URL", "https://aduan.klatenkab.go.id/")
 	cfg, err := loadConfig(mustWrite(t, shipped(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +86,8 @@ func TestEnvironmentOverrides(t *testing.T) {
 		t.Errorf("admin users = %v", f.AdminUsers)
 	case f.TicketPrefix != "KLT" || f.DescriptionMin != 20:
 		t.Errorf("prefix %q, min %d", f.TicketPrefix, f.DescriptionMin)
+	case f.ConsoleURL != "https://aduan.klatenkab.go.id":
+		t.Errorf("console url %q", f.ConsoleURL)
 	}
 }
 
@@ -132,6 +135,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad number in file", replace("\nmax_photos: 5\n", "\nmax_photos: banyak\n"), nil, `max_photos: "banyak" is not a whole number`},
 		{"bad timezone", replace("\ntimezone: Asia/Jakarta\n", "\ntimezone: Mars/Olympus\n"), nil, `timezone: "Mars/Olympus" is not a time zone`},
 		{"bad url", nil, map[string]string{"ADUAN_TELEGRAM_API_URL": "api.telegram.org"}, "telegram.api_url"},
+		{"public url without scheme", nil, map[string]string{"ADUAN_WEB_PUBLIC_URL": "aduan.klatenkab.go.id"}, `web.public_url: "aduan.klatenkab.go.id" must be the address`},
 		{"bad token", nil, map[string]string{"ADUAN_TELEGRAM_TOKEN": "nocolon"}, "telegram.token"},
 		{"unknown text", replace("\ntexts:\n", "\ntexts:\n  salam: halo\n"), nil, "texts.salam"},
 		{"unknown office", replace("office: dpupr", "office: pupr"), nil, "categories[0].office"},
