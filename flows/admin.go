@@ -377,7 +377,11 @@ func (a *admin) setStatus(st Status, note string) {
 		a.toCitizen(fill(a.t.CitizenInProgress, vars...), nil)
 	case StatusResolved:
 		c.ResolvedAt = a.now
-		a.toCitizen(fill(a.t.CitizenResolved, vars...), nil)
+		done := a.t.CitizenResolved
+		if a.cfg.consultation(c.Category) {
+			done = a.t.ConsultResolved
+		}
+		a.toCitizen(fill(done, vars...), nil)
 		a.askVerdict()
 	case StatusRejected:
 		a.toCitizen(fill(a.t.CitizenRejected, vars...), nil)

@@ -313,7 +313,11 @@ func (s *step) ask(note string) {
 		s.offer(prefix+s.t.AskCategory, choices)
 	case StateDescription:
 		s.conv.Offered = nil
-		s.say(Message{Text: prefix + fill(s.t.AskDescription, "min", strconv.Itoa(s.cfg.DescriptionMin), "maks", strconv.Itoa(s.cfg.DescriptionMax)), Keyboard: KeyboardClear})
+		ask := s.t.AskDescription
+		if s.cfg.consultation(d.Category) {
+			ask = s.t.AskQuestion
+		}
+		s.say(Message{Text: prefix + fill(ask, "min", strconv.Itoa(s.cfg.DescriptionMin), "maks", strconv.Itoa(s.cfg.DescriptionMax)), Keyboard: KeyboardClear})
 	case StateLocation:
 		s.conv.Offered = nil
 		q := s.t.AskLocation
@@ -340,14 +344,19 @@ func (s *step) ask(note string) {
 		if similar := s.similar(); len(similar) > 0 {
 			prefix += fill(s.t.SimilarOpen, "daftar", strings.Join(similar, ", ")) + "\n\n"
 		}
-		s.offer(prefix+fill(s.t.Summary, "kategori", cat.Label, "pesan", d.Description, "lokasi", loc, "jumlah", strconv.Itoa(len(d.Photos))),
+		summary := s.t.Summary
+		if s.cfg.consultation(d.Category) {
+			summary = s.t.ConsultSummary
+		}
+		s.offer(prefix+fill(summary, "kategori", cat.Label, "pesan", d.Description, "lokasi", loc, "jumlah", strconv.Itoa(len(d.Photos))),
 			[]Choice{{ID: choiceSend, Label: s.t.ConfirmSend}, {ID: choiceEdit, Label: s.t.ConfirmEdit}, {ID: choiceCancel, Label: s.t.ConfirmCancel},
 				{ID: choiceConfidential, Label: s.t.ConfirmConfidential}})
 	case StateEdit:
-		s.offer(prefix+s.t.AskEdit, []Choice{
-			{ID: choiceEditCat, Label: s.t.EditCategory}, {ID: choiceEditDesc, Label: s.t.EditDescription},
-			{ID: choiceEditLoc, Label: s.t.EditLocation}, {ID: choiceEditPhoto, Label: s.t.EditPhoto},
-		})
+		parts := []Choice{{ID: choiceEditCat, Label: s.t.EditCategory}, {ID: choiceEditDesc, Label: s.t.EditDescription}}
+		if !s.cfg.consultation(d.Category) { // a question has no place or photo step
+			parts = append(parts, Choice{ID: choiceEditLoc, Label: s.t.EditLocation}, Choice{ID: choiceEditPhoto, Label: s.t.EditPhoto})
+		}
+		s.offer(prefix+s.t.AskEdit, parts)
 	}
 }
 

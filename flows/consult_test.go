@@ -17,9 +17,18 @@ func TestConsultation(t *testing.T) {
 	}
 	conv := Conversation{Chat: citizen, Updated: now, State: StateCategory, Offered: []Choice{{ID: "cat:tanya", Label: "🩺 Tanya dokter"}}}
 	out := Step(cfg, conv, choose("cat:tanya"), Env{Now: now})
+	if got := toCitizen(out); !strings.Contains(got, "Tuliskan pertanyaan Anda") {
+		t.Errorf("asked for the question as %q", got)
+	}
 	out = Step(cfg, out.Conversation, txt("Anak saya demam 39 derajat sejak semalam."), Env{Now: now})
 	if out.Conversation.State != StateConfirm {
 		t.Fatalf("after the question: state %s, want the summary (no location, no photo)", out.Conversation.State)
+	}
+	if got := toCitizen(out); !strings.Contains(got, "Pertanyaan: Anak saya demam") || strings.Contains(got, "Lokasi") || strings.Contains(got, "aduan") {
+		t.Errorf("summary of a question: %q", got)
+	}
+	if e := Step(cfg, out.Conversation, choose(choiceEdit), Env{Now: now}); len(e.Messages) == 0 || len(e.Messages[0].Choices) != 2 {
+		t.Errorf("a question's edit menu offers %+v, want the category and the question", e.Messages)
 	}
 	out = Step(cfg, out.Conversation, choose(choiceSend), Env{Now: now, NextTicket: "ADU-2026-000001"})
 	if !strings.Contains(toCitizen(out), "Pertanyaan Anda tercatat dengan nomor ADU-2026-000001") {
@@ -57,8 +66,8 @@ func TestConsultation(t *testing.T) {
 	// /selesai ends it and asks for the rating.
 	cp = a.Complaints[0]
 	a = Admin(cfg, AdminInput{Chat: dpuChat, UserID: "9", Text: "/selesai", ReplyTicket: cp.Ticket, ReplyRelay: true}, &cp, now.Add(4*time.Minute))
-	if !strings.Contains(toCitizen(a), "Beri nilai 1") {
-		t.Errorf("no rating asked: %q", toCitizen(a))
+	if got := toCitizen(a); !strings.Contains(got, "Beri nilai 1") || !strings.Contains(got, "Konsultasi ADU-2026-000001 telah diakhiri") {
+		t.Errorf("the end of the consultation: %q", got)
 	}
 	// Its own first-response deadline.
 	if due := cfg.FirstResponseDue(&cp); !due.Equal(cp.Created.Add(time.Hour)) {

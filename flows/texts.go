@@ -70,6 +70,9 @@ type Texts struct {
 	AdminMerged            string
 	CitizenMerged          string
 	ConsultSubmitted       string
+	AskQuestion            string
+	ConsultSummary         string
+	ConsultResolved        string
 	ConsultReply           string
 	AdminConsultPost       string
 	Privacy                string
@@ -210,6 +213,9 @@ func DefaultTexts() Texts {
 		AdminMerged:            "🔗 {tiket} digabung ke {tujuan}. Warga {tiket} akan menerima setiap jawaban untuk {tujuan}.",
 		CitizenMerged:          "Aduan {tiket} digabung dengan {tujuan} yang menangani masalah yang sama di {dinas}. Setiap jawaban untuk {tujuan} juga dikirim kepada Anda.",
 		ConsultSubmitted:       "Terima kasih. Pertanyaan Anda tercatat dengan nomor {tiket} dan diteruskan ke {dinas}. Petugas akan menjawab di percakapan ini; Anda dapat terus menulis di sini.",
+		AskQuestion:            "Tuliskan pertanyaan Anda ({min}–{maks} karakter): keluhannya, sejak kapan, dan untuk siapa (umur bila perlu). Foto boleh dikirim juga.",
+		ConsultSummary:         "Periksa pertanyaan Anda:\n\nKategori: {kategori}\nPertanyaan: {pesan}\nFoto: {jumlah}\n\nKirim pertanyaan ini?",
+		ConsultResolved:        "Konsultasi {tiket} telah diakhiri oleh {dinas}.{catatan}\nSemoga lekas membaik. Bila ada keluhan baru, silakan bertanya lagi.",
 		ConsultReply:           "{petugas} ({tiket}):\n{pesan}",
 		AdminConsultPost:       "🩺 KONSULTASI {tiket}\nKategori: {kategori}\nDinas: {dinas}\nPenanya: {pelapor}\nStatus: {status}\n\n{pesan}\n\nBalas pesan ini (atau pesan lanjutan warga) untuk menjawab. /selesai untuk mengakhiri.",
 		Privacy:                "Data yang kami simpan: nama tampilan Anda, isi aduan, lokasi dan foto yang Anda kirim, serta percakapan ini. Data itu dipakai hanya untuk menindaklanjuti aduan oleh dinas yang berwenang (UU 27/2022 tentang Pelindungan Data Pribadi). Nomor telepon Anda tidak ditampilkan kepada petugas. Pilih \"Kirim rahasia\" saat mengirim aduan agar nama Anda hanya terlihat oleh koordinator. Ketik {/hapus} untuk menghapus data pribadi Anda; aduan tetap tercatat untuk statistik tanpa data pribadi.",
@@ -311,7 +317,7 @@ func (t *Texts) fields() map[string]*string {
 		"need_choice": &t.NeedChoice, "need_location": &t.NeedLocation, "need_photo": &t.NeedPhoto,
 		"edited": &t.Edited, "too_large": &t.TooLarge, "photo_invalid": &t.PhotoInvalid, "status_none": &t.StatusNone,
 		"status_header": &t.StatusHeader, "status_line": &t.StatusLine, "status_waiting": &t.StatusWaiting,
-		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted,
+		"emergency": &t.Emergency, "consult_submitted": &t.ConsultSubmitted, "ask_question": &t.AskQuestion, "consult_summary": &t.ConsultSummary, "consult_resolved": &t.ConsultResolved,
 		"similar_open": &t.SimilarOpen, "stats_header": &t.StatsHeader, "stats_office": &t.StatsOffice, "stats_usage": &t.StatsUsage, "admin_possible_duplicate": &t.AdminPossibleDuplicate, "admin_need_merge": &t.AdminNeedMerge,
 		"admin_merge_self": &t.AdminMergeSelf, "admin_merge_closed": &t.AdminMergeClosed, "admin_merged": &t.AdminMerged, "citizen_merged": &t.CitizenMerged, "consult_reply": &t.ConsultReply, "admin_consult_post": &t.AdminConsultPost, "privacy": &t.Privacy, "confirm_confidential": &t.ConfirmConfidential,
 		"confidential_name": &t.ConfidentialName, "erase_ask": &t.EraseAsk, "erase_yes": &t.EraseYes, "erase_no": &t.EraseNo,
@@ -373,6 +379,7 @@ var required = map[string][]string{
 	"admin_info": {"tiket", "riwayat"}, "admin_status_set": {"tiket", "status"}, "admin_unknown_ticket": {"tiket"},
 	"delivery_failed": {"tiket"}, "chat_id": {"id"}, "console_action": {"pesan"}, "channel_down": {"alasan"},
 	"remind_first": {"daftar"}, "escalate_first": {"daftar"}, "remind_resolution": {"daftar"}, "escalate_resolution": {"daftar"}, "deadline_line": {"tiket"}, "console_replied": {"tiket", "pesan"}, "summary": {"pesan"},
+	"consult_summary": {"pesan"}, "consult_resolved": {"tiket"}, "ask_question": {"min", "maks"},
 	"ask_description": {"min", "maks"}, "description_short": {"min"}, "description_long": {"maks"}, "photo_limit": {"maks"},
 }
 
