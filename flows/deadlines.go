@@ -152,6 +152,25 @@ func (c *Config) NextDeadline(cp *Complaint) (at time.Time, ok bool) {
 	return at, ok
 }
 
+// NextDue is the deadline an open complaint must meet next: its first
+// response while no answer reached the citizen (since it came, or since
+// it was reopened), else its resolution. ok is false when it has none.
+func (c *Config) NextDue(cp *Complaint) (due time.Time, resolution, ok bool) {
+	switch {
+	case !c.Deadlines.Enabled() || !cp.Status.Open():
+		return time.Time{}, false, false
+	case !cp.responded():
+		return c.FirstResponseDue(cp), false, true
+	case c.Deadlines.ResolutionDays > 0:
+		return c.ResolutionDue(cp), true, true
+	}
+	return time.Time{}, false, false
+}
+
+// DeadlineWords says when a deadline is, from now: "2 jam lagi" or
+// "lewat 3 jam".
+func DeadlineWords(due, now time.Time) string { return deadlineWords(due, now) }
+
 // alert is one complaint in a reminder or escalation.
 type alert struct {
 	cp  *Complaint

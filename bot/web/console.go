@@ -150,6 +150,10 @@ func checkCSRF(rw http.ResponseWriter, r *http.Request, op operator) bool {
 type row struct {
 	Ticket, Status, Office, Category, Age, Channel string
 	Waiting                                        bool
+	// Due says the next deadline ("jawaban 2 jam lagi"), Overdue that it
+	// has passed.
+	Due     string
+	Overdue bool
 }
 
 type listPage struct {
@@ -308,8 +312,23 @@ func (w *Web) shownAsConfigured(needle string) bool {
 
 func (w *Web) rowOf(c *flows.Complaint, now time.Time) row {
 	cat, _ := w.flows.Category(c.Category)
-	return row{Ticket: c.Ticket, Status: string(c.Status), Office: w.flows.OfficeName(c.Office), Category: cat.Label,
+	r := row{Ticket: c.Ticket, Status: string(c.Status), Office: w.flows.OfficeName(c.Office), Category: cat.Label,
 		Age: flows.Since(now.Sub(c.Created)), Channel: c.Citizen.Channel, Waiting: waiting(c)}
+	r.Due, r.Overdue = w.due(c, now)
+	return r
+}
+
+// due says a complaint's next deadline, and whether it has passed.
+func (w *Web) due(c *flows.Complaint, now time.Time) (string, bool) {
+	at, resolution, ok := w.flows.NextDue(c)
+	if !ok {
+		return "", false
+	}
+	what := "jawaban"
+	if resolution {
+		what = "selesai"
+	}
+	return what + " " + flows.DeadlineWords(at, now), !at.After(now)
 }
 
 // waiting reports whether an open complaint waits for its office: nobody
@@ -337,6 +356,8 @@ type shownEntry struct {
 
 type detailPage struct {
 	Op       operator
+	Due      string
+	Overdue  bool
 	C        *flows.Complaint
 	Category string
 	Office   string
@@ -362,6 +383,7 @@ func (w *Web) detail(rw http.ResponseWriter, r *http.Request, t *templates) {
 	p := detailPage{Op: op, C: c, Category: cat.Label, Office: w.flows.OfficeName(c.Office), Created: w.when(c.Created),
 		MapsURL: c.Location.MapsURL(), Location: c.Location.Describe(), Offices: w.flows.Offices,
 		Result: r.URL.Query().Get("hasil"), Waiting: waiting(c), Reporter: flows.Reporter(w.flows, c, len(op.Offices) == 0), Key: func() string { return newToken()[:24] }}
+	p.Due, p.Overdue = w.due(c, w.cfg.Now())
 	for _, e := range c.Thread {
 		p.Entries = append(p.Entries, shownEntry{At: w.when(e.At), Kind: string(e.Kind), Author: flows.EntryAuthor(w.flows, c, e, len(op.Offices) == 0),
 			Text: e.Text, Photos: e.Photos, Files: e.Files})

@@ -751,3 +751,39 @@ func TestConsoleMerges(t *testing.T) {
 	first.waitFor("Tim menambal besok pagi.")
 	second.waitFor("Tim menambal besok pagi.")
 }
+
+// The console shows each open complaint's next deadline, and marks it
+// when it has passed: the rule is kept also where no admin group is.
+func TestConsoleShowsDeadlines(t *testing.T) {
+	f := mustFixture(t, func(fc *flows.Config, _ *Config) {
+		fc.Deadlines = flows.Deadlines{FirstResponse: time.Hour, RemindBefore: 15 * time.Minute, ResolutionDays: 5, Location: time.UTC,
+			WorkingDays: [7]bool{true, true, true, true, true, true, true}}
+	})
+	citizen := f.browser()
+	ticket := citizen.mustFileComplaint("jalan", "Jalan berlubang di depan pasar.")
+	admin := f.browser()
+	row := func() string {
+		t.Helper()
+		_, page := admin.get("/konsol")
+		m := regexp.MustCompile(`(?s)<tr class="([^"]*)">\s*<td><a href="/konsol/aduan/` + ticket + `".*?</tr>`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no row for %s:\n%s", ticket, page)
+		}
+		return m[0]
+	}
+	if r := row(); !strings.Contains(r, "jawaban 1 jam lagi") && !strings.Contains(r, "jawaban 59 menit lagi") || strings.Contains(r, "overdue") {
+		t.Errorf("a new complaint's row: %s", r)
+	}
+	f.clock.Add(2 * time.Hour)
+	if r := row(); !strings.Contains(r, "jawaban lewat ") || !strings.Contains(r, "overdue") {
+		t.Errorf("an unanswered complaint past its deadline: %s", r)
+	}
+	_, page := admin.get("/konsol/aduan/" + ticket)
+	if !strings.Contains(page, "jawaban lewat ") {
+		t.Errorf("the complaint's page does not show its deadline:\n%s", page)
+	}
+	admin.form("/konsol/aduan/"+ticket, url.Values{"csrf": {consoleCSRF(t, page)}, "aksi": {"balas"}, "teks": {"Kami cek besok."}})
+	if r := row(); !strings.Contains(r, "selesai 4 hari 2") || strings.Contains(r, "overdue") {
+		t.Errorf("after the answer, the resolution deadline: %s", r)
+	}
+}
