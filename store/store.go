@@ -270,6 +270,20 @@ func (t *Tx) Complaint(ticket string) (*flows.Complaint, error) {
 	return &c, nil
 }
 
+// ComplaintHead loads a complaint without its thread (Thread is empty),
+// for what shows only its record; nil when there is none.
+func (t *Tx) ComplaintHead(ticket string) (*flows.Complaint, error) {
+	v := t.tx.Bucket(bucketComplaints).Get([]byte(ticket))
+	if v == nil {
+		return nil, nil
+	}
+	c, err := decodeComplaintHead([]byte(ticket), v)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // Complaints loads the complaints with the given tickets, skipping any
 // that do not exist.
 func (t *Tx) Complaints(tickets []string) ([]flows.Complaint, error) {

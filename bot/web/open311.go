@@ -71,8 +71,12 @@ func (w *Web) publicRequest(c *flows.Complaint) request {
 	if !c.Status.Open() {
 		status = "closed"
 	}
+	updated := c.Updated
+	if updated.IsZero() {
+		updated = c.Created
+	}
 	req := request{ID: c.Ticket, Status: status, ServiceName: cat.Label, ServiceCode: c.Category, Agency: w.flows.OfficeName(c.Office),
-		Requested: c.Created.Format(time.RFC3339), Updated: c.Updated.Format(time.RFC3339)}
+		Requested: c.Created.Format(time.RFC3339), Updated: updated.Format(time.RFC3339)}
 	if cat.PublicDescription && !c.Erased {
 		req.Description = c.Description
 	}
@@ -89,6 +93,10 @@ const maxPageSize = 1000
 
 func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if ids := q.Get("service_request_id"); ids != "" {
+		w.requestsByID(rw, strings.Split(ids, ","))
+		return
+	}
 	var start, end time.Time
 	for name, t := range map[string]*time.Time{"start_date": &start, "end_date": &end} {
 		if v := q.Get(name); v != "" {
@@ -133,7 +141,10 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 	out := []request{}
 	skip := (page - 1) * size
 	err := w.store.View(func(tx *store.Tx) error {
-		return tx.EachComplaintHead(true, func(c *flows.Complaint) bool {
+		// The compact statistics records say enough to filter and page;
+		// only the page's complaints are read.
+		var tickets []string
+		err := tx.EachStat(true, func(c flows.StatRecord) bool {
 			switch {
 			case c.Status == flows.StatusMerged,
 				!start.IsZero() && c.Created.Before(start),
@@ -147,9 +158,51 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 				skip--
 				return true
 			}
-			out = append(out, w.publicRequest(c))
-			return len(out) < size
+			tickets = append(tickets, c.Ticket)
+			return len(tickets) < size
 		})
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			c, err := tx.ComplaintHead(t)
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				out = append(out, w.publicRequest(c))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.log.Error("open311 requests", "err", err)
+		open311Fail(rw, http.StatusInternalServerError, "requests cannot be read")
+		return
+	}
+	writeJSON(rw, http.StatusOK, out)
+}
+
+// requestsByID answers GeoReport's service_request_id: the requests named,
+// comma delimited, whatever the other arguments say; unknown ones are
+// left out.
+func (w *Web) requestsByID(rw http.ResponseWriter, ids []string) {
+	if len(ids) > maxPageSize {
+		open311Fail(rw, http.StatusBadRequest, "service_request_id names at most "+strconv.Itoa(maxPageSize)+" requests")
+		return
+	}
+	out := []request{}
+	err := w.store.View(func(tx *store.Tx) error {
+		for _, id := range ids {
+			c, err := tx.ComplaintHead(strings.ToUpper(strings.TrimSpace(id)))
+			if err != nil {
+				return err
+			}
+			if c != nil && c.Status != flows.StatusMerged {
+				out = append(out, w.publicRequest(c))
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		w.log.Error("open311 requests", "err", err)
@@ -168,7 +221,7 @@ func (w *Web) oneRequest(rw http.ResponseWriter, r *http.Request) {
 	var c *flows.Complaint
 	err := w.store.View(func(tx *store.Tx) error {
 		var err error
-		c, err = tx.Complaint(strings.ToUpper(id))
+		c, err = tx.ComplaintHead(strings.ToUpper(id))
 		return err
 	})
 	switch {

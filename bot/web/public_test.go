@@ -158,6 +158,11 @@ func TestOpen311(t *testing.T) {
 			t.Errorf("requests%s: %d, %d requests; want %d", tt.query, code, len(got), tt.n)
 		}
 	}
+	var some []map[string]any
+	if code := get("/open311/v2/requests.json?service_request_id=ADU-2026-000099,adu-2026-999999&status=open", &some); code != http.StatusOK ||
+		len(some) != 1 || some[0]["service_request_id"] != "ADU-2026-000099" {
+		t.Errorf("requests by id (which override the other arguments): %d %v", code, some)
+	}
 	var one []map[string]any
 	if code := get("/open311/v2/requests/adu-2026-000099.json", &one); code != http.StatusOK || len(one) != 1 || one[0]["service_request_id"] != "ADU-2026-000099" {
 		t.Errorf("one request: %d %v", code, one)
