@@ -84,9 +84,15 @@ func exported(c *flows.Complaint, personal bool) Exported {
 var csvHeader = []string{"ticket", "category", "office", "status", "channel", "submitted", "first_response", "resolved", "changes", "rating", "rated_at", "erased"}
 var csvPersonal = []string{"citizen_name", "chat", "description", "location", "comment"}
 
+// exportChunk is how many complaints one read transaction of an export
+// reads.
+var exportChunk = 500
+
 // Export writes the complaints that came in a period, with their
-// timelines, as CSV or JSON, in one read transaction, streamed: a
-// complaint is written as it is read, never the whole set at once. It
+// timelines, as CSV or JSON, streamed: exportChunk complaints at a time
+// are read in a short read transaction and written, never the whole set
+// at once. Each complaint is as one transaction saw it; one that changes
+// during a long export shows its state when its chunk was read. It
 // returns how many it wrote.
 func Export(w io.Writer, st *store.Store, opt ExportOptions) (int, error) {
 	if opt.Format != "csv" && opt.Format != "json" {
@@ -110,38 +116,48 @@ func Export(w io.Writer, st *store.Store, opt ExportOptions) (int, error) {
 			return 0, err
 		}
 	}
-	var werr error
-	err := st.View(func(tx *store.Tx) error {
-		return tx.EachComplaint(false, func(c *flows.Complaint) bool {
-			if c.Created.Before(opt.From) || !c.Created.Before(opt.To) || (len(opt.Offices) > 0 && !flows.ConsoleMayAct(opt.Offices, c)) {
-				return true
-			}
-			e := exported(c, opt.Personal)
+	// A chunk of complaints is read in a short transaction, then written:
+	// a slow reader of w never holds a transaction open, which would stall
+	// the desk's writes when the database file must grow.
+	var batch []Exported
+	for after, more := "", true; more; {
+		batch, more = batch[:0], false
+		err := st.View(func(tx *store.Tx) error {
+			read := 0
+			return tx.EachComplaintAfter(after, func(c *flows.Complaint) bool {
+				after, read = c.Ticket, read+1
+				if !c.Created.Before(opt.From) && c.Created.Before(opt.To) && (len(opt.Offices) == 0 || flows.ConsoleMayAct(opt.Offices, c)) {
+					batch = append(batch, exported(c, opt.Personal))
+				}
+				more = read == exportChunk
+				return !more
+			})
+		})
+		if err != nil {
+			return n, fmt.Errorf("export: %w", err)
+		}
+		for _, e := range batch {
 			if cw != nil {
-				werr = cw.Write(csvRecord(e, opt.Personal))
+				err = cw.Write(csvRecord(e, opt.Personal))
 			} else {
 				if n > 0 {
-					_, werr = io.WriteString(w, ",")
+					_, err = io.WriteString(w, ",")
 				}
-				if werr == nil {
-					werr = jw.Encode(e)
+				if err == nil {
+					err = jw.Encode(e)
 				}
 			}
+			if err != nil {
+				return n, fmt.Errorf("export: %w", err)
+			}
 			n++
-			return werr == nil
-		})
-	})
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		return n, fmt.Errorf("export: %w", err)
+		}
 	}
 	if cw != nil {
 		cw.Flush()
 		return n, cw.Error()
 	}
-	_, err = io.WriteString(w, "]\n")
+	_, err := io.WriteString(w, "]\n")
 	return n, err
 }
 

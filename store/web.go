@@ -184,6 +184,32 @@ func (t *Tx) EachComplaint(newest bool, fn func(c *flows.Complaint) bool) error 
 	return t.eachComplaint(newest, true, fn)
 }
 
+// EachComplaintAfter is EachComplaint, oldest first, from the ticket
+// after the given one ("": from the first), so a long scan can go on in
+// a later transaction where it stopped.
+func (t *Tx) EachComplaintAfter(after string, fn func(c *flows.Complaint) bool) error {
+	c := t.tx.Bucket(bucketComplaints).Cursor()
+	k, v := c.First()
+	if after != "" {
+		if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil; k, v = c.Next() {
+		cp, err := t.decodeComplaint(k, v)
+		if err != nil {
+			return err
+		}
+		if !fn(&cp) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// OpenReads is how many read transactions are open now.
+func (s *Store) OpenReads() int { return s.db.Stats().OpenTxN }
+
 // EachComplaintHead is EachComplaint without the threads (Thread is
 // empty), for scans that do not need them: it reads half as much.
 func (t *Tx) EachComplaintHead(newest bool, fn func(c *flows.Complaint) bool) error {
