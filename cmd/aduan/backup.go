@@ -18,11 +18,13 @@ import (
 )
 
 // controlSocket is the running aduan's local socket in data_dir: commands
-// that need the database while aduan holds it (backup) ask it there.
+// that need the database while aduan holds it (backup, export) ask it
+// there.
 const controlSocket = "aduan.sock"
 
-// serveControl answers "backup <path>" on the control socket until ctx
-// ends. Only the data_dir's owner can reach it (0600).
+// serveControl answers "backup <path>" and "export <options>" on the
+// control socket until ctx ends. Only the data_dir's owner can reach it
+// (0600).
 func serveControl(ctx context.Context, dataDir string, st *store.Store, log *slog.Logger) (func(), error) {
 	path := filepath.Join(dataDir, controlSocket)
 	os.Remove(path) // a socket left by a killed run
@@ -52,8 +54,12 @@ func serveControl(ctx context.Context, dataDir string, st *store.Store, log *slo
 					return
 				}
 				cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+				if cmd == "export" {
+					exportTo(conn, arg, st, log)
+					return
+				}
 				if cmd != "backup" || !filepath.IsAbs(arg) {
-					fmt.Fprintln(conn, "error: only \"backup <absolute path>\" is understood")
+					fmt.Fprintln(conn, "error: only \"backup <absolute path>\" and \"export <options>\" are understood")
 					return
 				}
 				n, err := st.Backup(arg)

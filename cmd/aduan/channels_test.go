@@ -348,9 +348,24 @@ func TestExportCommand(t *testing.T) {
 	// A complaint through the web chat, while aduan runs.
 	base, stop := mustServe(t, cfg, io.Discard)
 	fileWebSchool(t, newClient(t, base))
-	var out bytes.Buffer
-	if code := run([]string{"-config", path, "export"}, os.Stdin, &out, &out); code != exitRuntime || !strings.Contains(out.String(), "aduan is running") {
-		t.Errorf("export while running: %d %q", code, out.String())
+	// While aduan runs, the running aduan writes the export (over its
+	// control socket), to stdout or to --out.
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-config", path, "export", "--format", "json", "--personal"}, os.Stdin, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "Pagar sekolah roboh") || !strings.Contains(errOut.String(), "1 complaints exported by the running aduan") {
+		t.Errorf("export while running: %d %q %q", code, out.String(), errOut.String())
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != 1 {
+		t.Errorf("export while running is not the JSON of one complaint: %v %q", err, out.String())
+	}
+	file := filepath.Join(t.TempDir(), "ekspor.csv")
+	out.Reset()
+	if code := run([]string{"-config", path, "export", "--out", file}, os.Stdin, &out, &out); code != 0 {
+		t.Errorf("export --out while running: %d %q", code, out.String())
+	}
+	if data, err := os.ReadFile(file); err != nil || !strings.HasPrefix(string(data), "ticket,category,office,status") || strings.Contains(string(data), "Pagar sekolah") {
+		t.Errorf("export --out while running wrote %q (%v)", data, err)
 	}
 	stop()
 	year := strconv.Itoa(time.Now().Year())
