@@ -36,12 +36,7 @@ func TestPossibleDuplicate(t *testing.T) {
 		t.Errorf("summary: %q", got)
 	}
 	out = Step(cfg, out.Conversation, choose(choiceSend), env)
-	var post string
-	for _, m := range out.Messages {
-		if m.Relay {
-			post = m.Text
-		}
-	}
+	post := relayedText(out)
 	if !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007 (lokasi") {
 		t.Errorf("post: %q", post)
 	}
@@ -49,13 +44,7 @@ func TestPossibleDuplicate(t *testing.T) {
 	cfg.ConsoleURL = "https://aduan.klatenkab.go.id/"
 	out = Step(cfg, conv, txt("lanjut"), env)
 	out = Step(cfg, out.Conversation, choose(choiceSend), env)
-	post = ""
-	for _, m := range out.Messages {
-		if m.Relay {
-			post = m.Text
-		}
-	}
-	if !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007 (https://aduan.klatenkab.go.id/konsol/aduan/ADU-2026-000007)") {
+	if post := relayedText(out); !strings.Contains(post, "🔁 Mungkin sama dengan ADU-2026-000007 (https://aduan.klatenkab.go.id/konsol/aduan/ADU-2026-000007)") {
 		t.Errorf("post with the console's address: %q", post)
 	}
 	cfg.ConsoleURL = ""

@@ -63,13 +63,7 @@ func TestEmergencyAnsweredFirst(t *testing.T) {
 	if len(out.Complaints) != 1 || !out.Complaints[0].Urgent {
 		t.Fatalf("complaint not urgent: %+v", out.Complaints)
 	}
-	var post string
-	for _, m := range out.Messages {
-		if m.Relay {
-			post = m.Text
-		}
-	}
-	if !strings.HasPrefix(post, "🚨 MENDESAK") {
+	if post := relayedText(out); !strings.HasPrefix(post, "🚨 MENDESAK") {
 		t.Errorf("post is not marked urgent: %q", post)
 	}
 }

@@ -80,6 +80,18 @@ func run(t *testing.T, cfg *Config, inputs ...Input) (Outcome, map[string]Compla
 	return out, stored
 }
 
+// relayedText is the text of an outcome's last post that carries the
+// complaint (the one admins answer by replying to).
+func relayedText(out Outcome) string {
+	var post string
+	for _, m := range out.Messages {
+		if m.Relay {
+			post = m.Text
+		}
+	}
+	return post
+}
+
 // toCitizen joins the texts sent to the citizen.
 func toCitizen(out Outcome) string {
 	var b []string

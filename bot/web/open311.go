@@ -138,9 +138,8 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 			*p.v = n
 		}
 	}
-	out := []request{}
 	skip := (page - 1) * size
-	err := w.store.View(func(tx *store.Tx) error {
+	w.writeRequests(rw, func(tx *store.Tx) ([]string, error) {
 		// The compact statistics records say enough to filter and page;
 		// only the page's complaints are read.
 		var tickets []string
@@ -161,26 +160,8 @@ func (w *Web) requests(rw http.ResponseWriter, r *http.Request) {
 			tickets = append(tickets, c.Ticket)
 			return len(tickets) < size
 		})
-		if err != nil {
-			return err
-		}
-		for _, t := range tickets {
-			c, err := tx.ComplaintHead(t)
-			if err != nil {
-				return err
-			}
-			if c != nil {
-				out = append(out, w.publicRequest(c))
-			}
-		}
-		return nil
+		return tickets, err
 	})
-	if err != nil {
-		w.log.Error("open311 requests", "err", err)
-		open311Fail(rw, http.StatusInternalServerError, "requests cannot be read")
-		return
-	}
-	writeJSON(rw, http.StatusOK, out)
 }
 
 // requestsByID answers GeoReport's service_request_id: the requests named,
@@ -191,10 +172,27 @@ func (w *Web) requestsByID(rw http.ResponseWriter, ids []string) {
 		open311Fail(rw, http.StatusBadRequest, "service_request_id names at most "+strconv.Itoa(maxPageSize)+" requests")
 		return
 	}
+	w.writeRequests(rw, func(*store.Tx) ([]string, error) {
+		tickets := make([]string, len(ids))
+		for i, id := range ids {
+			tickets[i] = strings.ToUpper(strings.TrimSpace(id))
+		}
+		return tickets, nil
+	})
+}
+
+// writeRequests answers with the public view of the complaints whose
+// tickets pick chooses, in its order; missing and merged ones are left
+// out.
+func (w *Web) writeRequests(rw http.ResponseWriter, pick func(tx *store.Tx) ([]string, error)) {
 	out := []request{}
 	err := w.store.View(func(tx *store.Tx) error {
-		for _, id := range ids {
-			c, err := tx.ComplaintHead(strings.ToUpper(strings.TrimSpace(id)))
+		tickets, err := pick(tx)
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			c, err := tx.ComplaintHead(t)
 			if err != nil {
 				return err
 			}
