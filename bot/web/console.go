@@ -576,8 +576,8 @@ func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {
 // madeHere reports whether a request comes from this computer to a
 // loopback name: not through a proxy (which would bring anyone's request
 // from 127.0.0.1), and not to another name (a web page whose name was made
-// to point to 127.0.0.1, to use the open console from the citizen's
-// browser).
+// to point to 127.0.0.1, to use the open console from the browser of
+// whoever sits at this computer).
 func madeHere(r *http.Request) bool {
 	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
 		if r.Header.Get(h) != "" {

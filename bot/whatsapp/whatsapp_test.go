@@ -326,19 +326,7 @@ func TestLinkTrouble(t *testing.T) {
 	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "aduan whatsapp login") {
 		t.Errorf("after logout: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		wrap.mu.Lock()
-		n := len(wrap.alerts)
-		wrap.mu.Unlock()
-		if n == 1 || time.Now().After(deadline) {
-			if n != 1 {
-				t.Errorf("coordinators told %d times, want once", n)
-			}
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wrap.waitAlerts(t, 1)
 	h.wa.HandleEvent(&events.TemporaryBan{Code: events.TempBanBlockedByUsers, Expire: time.Hour})
 	if err := h.wa.Ready(); err == nil || !strings.Contains(err.Error(), "102") {
 		t.Errorf("after a ban: %v", err)
@@ -357,7 +345,7 @@ func TestLinkTrouble(t *testing.T) {
 // coordinators are told.
 const tellAfter = 50 * time.Millisecond
 
-// alerts waits until the coordinators were told n times, and returns
+// waitAlerts waits until the coordinators were told n times, and returns
 // what they were told.
 func (d *deskWrap) waitAlerts(t *testing.T, n int) []string {
 	t.Helper()
