@@ -787,3 +787,25 @@ func TestConsoleShowsDeadlines(t *testing.T) {
 		t.Errorf("after the answer, the resolution deadline: %s", r)
 	}
 }
+
+// A user limited to an office finds a confidential complaint by the word
+// shown in place of the name, not by the citizen's name.
+func TestConsoleSearchConfidential(t *testing.T) {
+	f := mustFixture(t, mustUsers(t))
+	err := f.store.Update(func(tx *store.Tx) error {
+		return tx.PutComplaint(flows.Complaint{Ticket: "ADU-2026-000001", Citizen: flows.Chat{Channel: ChannelName, ID: "w1"}, CitizenName: "Budi Santoso",
+			Confidential: true, Category: "jalan", Office: "dpupr", Status: flows.StatusNew, Created: f.clock.Now(), Description: "Jalan rusak di Wedi."})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sari := f.browser()
+	sari.login("sari", "sandi-sari-123")
+	shown := strings.ToLower(f.cfg.Texts.ConfidentialName)
+	for q, found := range map[string]bool{shown: true, "budi": false} {
+		_, page := sari.get("/konsol?q=" + url.QueryEscape(q))
+		if got := strings.Contains(page, "/konsol/aduan/ADU-2026-000001"); got != found {
+			t.Errorf("search %q finds the confidential complaint: %v, want %v", q, got, found)
+		}
+	}
+}

@@ -257,6 +257,19 @@ func (c *client) get(path string) string {
 	return c.do(req)
 }
 
+// ready asks /readyz, which may well answer 503, and returns its status
+// and reason.
+func (c *client) ready() (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Get(c.base + "/readyz")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 func (c *client) postForm(path string, v url.Values) string {
 	c.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(v.Encode()))

@@ -308,14 +308,8 @@ func TestWhatsAppNotLinked(t *testing.T) {
 	if page := c.get("/"); !strings.Contains(page, "<html") {
 		t.Errorf("the web chat does not serve")
 	}
-	resp, err := c.http.Get(base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 503 || !strings.Contains(string(body), "aduan whatsapp login") {
-		t.Errorf("/readyz: %d %q", resp.StatusCode, body)
+	if code, body := c.ready(); code != 503 || !strings.Contains(body, "aduan whatsapp login") {
+		t.Errorf("/readyz: %d %q", code, body)
 	}
 	stop() // the log is complete
 	if !strings.Contains(logs.String(), "run `aduan whatsapp login`") {
@@ -370,14 +364,8 @@ func TestWhatsAppCannotConnect(t *testing.T) {
 		t.Fatalf("the coordinators were not told; the group got %+v", srv.Sent(-1001))
 	}
 	c := newClient(t, base)
-	resp, err := c.http.Get(base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 503 || !strings.Contains(string(body), "cannot connect") {
-		t.Errorf("/readyz: %d %q", resp.StatusCode, body)
+	if code, body := c.ready(); code != 503 || !strings.Contains(body, "cannot connect") {
+		t.Errorf("/readyz: %d %q", code, body)
 	}
 	if page := c.get("/"); !strings.Contains(page, "<html") {
 		t.Errorf("the web chat does not serve")
